@@ -1,0 +1,1 @@
+"""Alembic migrations; `baton db upgrade` runs them (see `baton/database.py`)."""

@@ -1,0 +1,1 @@
+"""Rules: rule kinds, rule configuration, evaluation and the alert lifecycle."""

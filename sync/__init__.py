@@ -1,0 +1,1 @@
+"""Sync: runs connectors stream by stream; cursors, runs, locks, identities, links."""

@@ -1,0 +1,79 @@
+"""What `baton status` and the feed's status page report, per source and stream.
+
+Reads only `SyncRun`, `SyncState` and `Quarantine`, so it is cheap enough to
+run from a monitoring check. Each row ends with the next thing a user should
+do, because "failed" alone makes nobody's morning better.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from model import Quarantine, RunStatus, SyncRun, SyncState
+
+
+@dataclass(frozen=True)
+class StreamStatus:
+    source: str
+    stream: str | None
+    run: SyncRun | None
+    cursor_updated_at: datetime | None
+    quarantined: int
+    next_action: str
+
+
+def collect(session: Session, sources: Sequence[str]) -> list[StreamStatus]:
+    """One row per configured source (stream None) followed by its streams."""
+    latest = _latest_runs(session, sources)
+    cursors = {(s.source, s.stream): s.updated_at for s in session.exec(
+        select(SyncState).where(col(SyncState.source).in_(sources)))}
+    quarantined = _quarantine_counts(session, sources)
+    rows: list[StreamStatus] = []
+    for source in sources:
+        run = latest.get((source, None))
+        rows.append(StreamStatus(source, None, run, None,
+                                 sum(n for (s, _), n in quarantined.items() if s == source),
+                                 _next_action(source, run)))
+        streams = sorted(stream for (s, stream) in latest if s == source and stream is not None)
+        for stream in streams:
+            stream_run = latest[(source, stream)]
+            count = quarantined.get((source, stream), 0)
+            rows.append(StreamStatus(source, stream, stream_run,
+                                     cursors.get((source, stream)), count,
+                                     _next_action(source, stream_run, count)))
+    return rows
+
+
+def _latest_runs(session: Session, sources: Sequence[str]
+                 ) -> dict[tuple[str, str | None], SyncRun]:
+    newest = (select(sa.func.max(SyncRun.id))
+              .where(col(SyncRun.source).in_(sources))
+              .group_by(SyncRun.source, SyncRun.stream))
+    runs = session.exec(select(SyncRun).where(col(SyncRun.id).in_(newest)))
+    return {(run.source, run.stream): run for run in runs}
+
+
+def _quarantine_counts(session: Session, sources: Sequence[str]) -> dict[tuple[str, str], int]:
+    query = (select(Quarantine.source, Quarantine.stream, sa.func.count())
+             .where(col(Quarantine.source).in_(sources), col(Quarantine.resolved_at).is_(None))
+             .group_by(Quarantine.source, Quarantine.stream))
+    return {(source, stream): count for source, stream, count in session.exec(query)}
+
+
+def _next_action(source: str, run: SyncRun | None, quarantined: int = 0) -> str:
+    if run is None:
+        return f"never synced: run `baton sync --source {source}`"
+    if run.status is RunStatus.running and run.finished_at is None:
+        return "running now (or killed mid-run: the next sync resumes from the last cursor)"
+    if run.status is RunStatus.failed:
+        return f"fix the error shown, then run `baton sync --source {source}`"
+    if run.status is RunStatus.partial:
+        return "some streams failed: see their rows"
+    if quarantined:
+        return f"{quarantined} record(s) quarantined: the rest synced; report the payloads"
+    return "nothing to do"
