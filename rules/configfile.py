@@ -25,11 +25,20 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 Loc = tuple[int | str, ...]
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class _DatesAsText(RoundTripConstructor):
+    """ruamel turns `2026-13-01` into a date while parsing and crashes without a
+    position; keeping timestamps as text lets pydantic judge them, with one."""
+
+
+_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", _DatesAsText.construct_yaml_str)
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,7 @@ class ConfigError(Exception):
     """One or more problems in a config file; `str()` is the full report."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = list(problems)
+        self.problems = sorted(problems, key=lambda p: (p.path, p.line, p.col))
         super().__init__(self.report())
 
     def report(self) -> str:
@@ -68,6 +77,15 @@ class Document:
         line, col = self.position(loc, at_key=at_key)
         return Problem(self.path, line, col, message)
 
+    def present(self, loc: Loc) -> Loc:
+        """`loc` without the items that are not keys or indexes in the file (union tags)."""
+        node, kept = self.tree, []
+        for item in loc:
+            if _has(node, item):
+                kept.append(item)
+                node = node[item]
+        return tuple(kept)
+
     def position(self, loc: Loc, *, at_key: bool = False) -> tuple[int, int]:
         """1-based line/col of the deepest node on `loc` that exists in the file.
 
@@ -77,13 +95,20 @@ class Document:
         node, best = self.tree, (1, 1)
         last = len(loc) - 1
         for i, item in enumerate(loc):
-            if isinstance(node, CommentedMap) and item in node:
+            if not _has(node, item):
+                continue
+            if isinstance(node, CommentedMap):
                 line, col = node.lc.key(item) if (at_key or i < last) else node.lc.value(item)
-                best, node = (line + 1, col + 1), node[item]
-            elif isinstance(node, CommentedSeq) and isinstance(item, int) and item < len(node):
+            else:
                 line, col = node.lc.item(item)
-                best, node = (line + 1, col + 1), node[item]
+            best, node = (line + 1, col + 1), node[item]
         return best
+
+
+def _has(node: Any, item: int | str) -> bool:
+    if isinstance(node, CommentedMap):
+        return item in node
+    return isinstance(node, CommentedSeq) and isinstance(item, int) and 0 <= item < len(node)
 
 
 def parse(path: Path, text: str | None = None) -> Document:
@@ -97,6 +122,7 @@ def parse(path: Path, text: str | None = None) -> Document:
         except OSError as exc:
             raise ConfigError([Problem(shown, 1, 1, f"cannot read file: {exc.strerror}")]) from None
     yaml = YAML(typ="rt")
+    yaml.Constructor = _DatesAsText
     try:
         tree = yaml.load(text)
     except MarkedYAMLError as exc:
@@ -150,15 +176,14 @@ def validate(doc: Document, model: type[ModelT], data: Any,
 def problem_from_error(doc: Document, model: type[BaseModel], err: Any) -> Problem:
     loc: Loc = tuple(err["loc"])
     kind, ctx = err["type"], err.get("ctx") or {}
-    name = dotted(loc)
+    name = dotted(doc.present(loc))
+    parent = dotted(doc.present(loc[:-1])) or "the file"
     if kind == "extra_forbidden":
         key = str(loc[-1])
         hint = did_you_mean(key, allowed_keys(model, loc[:-1]))
-        return doc.problem(loc, f'unknown key "{key}" in {dotted(loc[:-1]) or "the file"}{hint}',
-                           at_key=True)
+        return doc.problem(loc, f'unknown key "{key}" in {parent}{hint}', at_key=True)
     if kind == "missing":
-        return doc.problem(loc, f'missing required key "{loc[-1]}" in '
-                                f'{dotted(loc[:-1]) or "the file"}')
+        return doc.problem(loc, f'missing required key "{loc[-1]}" in {parent}')
     if kind == "union_tag_invalid":
         expected = ctx.get("expected_tags", "")
         hint = did_you_mean(str(ctx.get("tag")), [t.strip(" '") for t in expected.split(",")])
