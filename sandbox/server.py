@@ -56,7 +56,10 @@ class RunningServer:
     thread: threading.Thread
 
     def stop(self) -> None:
+        """Stop now: a replica has no work worth draining, and waiting on idle
+        keep-alive connections would stall every test for the join timeout."""
         self.server.should_exit = True
+        self.server.force_exit = True
         self.thread.join(timeout=STARTUP_TIMEOUT_SECONDS)
 
 
