@@ -8,7 +8,9 @@ builds errors here and none hand-writes the envelope.
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse
+import html
+
+from starlette.responses import HTMLResponse, JSONResponse
 
 STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
@@ -42,3 +44,18 @@ def render_fault(status: int, retry_after_seconds: int | None) -> JSONResponse:
     messages = {429: "Rate Limit Exceeded", 503: "Service unavailable", 500: "Backend Error"}
     return google_error(status, messages.get(status, "Error"), reasons.get(status, "error"),
                         retry_after_seconds=retry_after_seconds)
+
+
+NOT_FOUND_PAGE = """<!DOCTYPE html>
+<html lang=en>
+  <meta charset=utf-8>
+  <title>Error 404 (Not Found)!!1</title>
+  <p><b>404.</b> <ins>That\u2019s an error.</ins>
+  <p>The requested URL <code>{path}</code> was not found on this server.  \
+<ins>That\u2019s all we know.</ins>
+"""
+
+
+def not_found_page(path: str) -> HTMLResponse:
+    """What Google's front end answers for a path no API serves: HTML, not JSON."""
+    return HTMLResponse(NOT_FOUND_PAGE.format(path=html.escape(path)), status_code=404)

@@ -9,14 +9,13 @@ such as `extendedHelp`), and the truncated-body fault. Candidates to move into
 from __future__ import annotations
 
 import base64
-import html
 import json
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from sandbox import google_common
 from sandbox.knobs import Knobs
@@ -99,16 +98,6 @@ def json_or_truncated(knobs: Knobs, body: dict[str, Any], path: str) -> Response
     return Response(raw[: max(1, len(raw) // 2)], media_type="application/json")
 
 
-NOT_FOUND_PAGE = """<!DOCTYPE html>
-<html lang=en>
-  <meta charset=utf-8>
-  <title>Error 404 (Not Found)!!1</title>
-  <p><b>404.</b> <ins>That\u2019s an error.</ins>
-  <p>The requested URL <code>{path}</code> was not found on this server.  \
-<ins>That\u2019s all we know.</ins>
-"""
-
-
 def install_not_found_page(app: FastAPI) -> None:
     """Google's front end answers a path (or method) no API serves with an HTML 404 page,
     not a JSON envelope; so does the replica."""
@@ -116,7 +105,6 @@ def install_not_found_page(app: FastAPI) -> None:
     async def not_found(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code not in (404, 405):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
-        return HTMLResponse(NOT_FOUND_PAGE.format(path=html.escape(request.url.path)),
-                            status_code=404)
+        return google_common.not_found_page(request.url.path)
 
     app.add_exception_handler(StarletteHTTPException, not_found)  # type: ignore[arg-type]
