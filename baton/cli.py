@@ -17,7 +17,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from baton import __version__, database
+from baton import __version__, database, sandbox_command
 from baton.config import BatonConfig, load_config
 from baton.settings import EnvSettings
 from baton.status_view import render_status
@@ -31,8 +31,11 @@ app = typer.Typer(name="baton", help="Cross-tool coordination alerts for Asana, 
                   pretty_exceptions_enable=False)
 config_app = typer.Typer(help="Check the configuration.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+sandbox_app = typer.Typer(help="Offline replicas of the four APIs.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
+app.add_typer(sandbox_app, name="sandbox")
+sandbox_app.command("serve")(sandbox_command.serve)
 
 ConfigOption = Annotated[Path | None, typer.Option(
     "--config", "-c", help="baton.yaml to use (default: $BATON_CONFIG, else ./baton.yaml).",

@@ -41,7 +41,7 @@ class Member:
 @dataclass(frozen=True)
 class Project:
     key: str
-    tool: str                         # "asana" (project) or "trello" (board)
+    tool: str                         # "asana" project, "trello" board, "google" task list
     name: str
     sections: tuple[str, ...] = ("To do", "Doing", "Done")
 
@@ -220,8 +220,9 @@ def _projects() -> list[Project]:
     return [
         Project("summit", "asana", "Nordwind Summit 2027"),
         Project("launch", "asana", "Orion Roadshow"),
-        Project("studio", "trello", "Design Studio", ("Backlog", "Doing", "Review", "Done")),
+        Project("studio", "trello", "Design Studio", ("To do", "Doing", "Review", "Done")),
         Project("production", "trello", "Production Board", ("To do", "Doing", "Done")),
+        Project("lea-tasks", "google", "My Tasks"),
     ]
 
 
@@ -288,6 +289,8 @@ def _work(c: _Calendar) -> list[WorkItem]:
           assignees=("ana",), due_on=c.day(-18), completed_at=c.at("ana", c.day(-18), 10)),
         w("orion-route", "launch", "Route planning", assignees=("hiro",), due_on=c.day(14),
           estimate_hours=4),
+        w("monthly-report", "lea-tasks", "Prepare monthly report", assignees=("lea",),
+          due_on=c.next_week(5)),
     ]
 
 

@@ -1,0 +1,140 @@
+"""Start the four replicas with the sample organisation and describe them as config.
+
+`baton sandbox serve`, `baton demo`, the end-to-end tests and the benchmark
+all start the sandbox this way. The config printed here is a complete
+`baton.yaml` for the running replicas, including a fifth source whose Trello
+token is revoked, so `stale_source` has something real to find.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from sandbox import asana, google, salesforce, server, trello
+from sandbox.org import Organisation, sample_org
+from sandbox.seed import (
+    ASANA_TOKEN,
+    GOOGLE_CLIENT,
+    GOOGLE_REFRESH,
+    GOOGLE_SECRET,
+    SALESFORCE_SESSION,
+    TRELLO_KEY,
+    TRELLO_TOKEN,
+    Replicas,
+    Seeded,
+    new_replicas,
+    pin_clocks,
+    seed,
+)
+
+TOOLS = ("asana", "trello", "google", "salesforce")
+REVOKED_TRELLO_TOKEN = "revoked-trello-token"
+
+
+@dataclass
+class RunningSandbox:
+    org: Organisation
+    replicas: Replicas
+    seeded: Seeded
+    servers: dict[str, server.RunningServer]
+
+    @property
+    def ca_path(self) -> Path:
+        path = self.servers["salesforce"].ca_path
+        assert path is not None
+        return path
+
+    def url(self, tool: str) -> str:
+        return self.servers[tool].base_url
+
+    def stop(self) -> None:
+        for handle in self.servers.values():
+            handle.stop()
+
+
+def start_sandbox(tls_dir: Path, *, now: datetime | None = None, port: int = 0,
+                  host: str = "127.0.0.1") -> RunningSandbox:
+    """Seed the sample organisation and serve it; `port` 0 = free ports, else
+    `port`..`port+3` for Asana, Trello, Google, Salesforce. A fixed `now` pins
+    the replicas' clocks (reproducible runs); without it they follow real time."""
+    org = sample_org(now or datetime.now(UTC))
+    replicas = new_replicas()
+    if now is not None:
+        pin_clocks(replicas, now)
+    seeded = seed(org, replicas)
+    apps = {"asana": asana.create_app(replicas.asana),
+            "trello": trello.create_app(replicas.trello),
+            "google": google.create_app(replicas.google),
+            "salesforce": salesforce.create_app(replicas.salesforce)}
+    servers: dict[str, server.RunningServer] = {}
+    try:
+        for offset, tool in enumerate(TOOLS):
+            servers[tool] = server.start(
+                apps[tool], port=port + offset if port else 0, host=host,
+                tls_dir=tls_dir if tool == "salesforce" else None)
+    except Exception:
+        for handle in servers.values():
+            handle.stop()
+        raise
+    return RunningSandbox(org, replicas, seeded, servers)
+
+
+def sandbox_config(sandbox: RunningSandbox, *, rules_file: Path, database: str) -> str:
+    """A complete baton.yaml for the running sandbox (credentials are the sandbox's own)."""
+    data: dict[str, Any] = {
+        "database": database, "timezone": "Europe/Berlin", "rules_file": str(rules_file),
+        "sources": _sources(sandbox), "people": _people(sandbox),
+    }
+    out = io.StringIO()
+    yaml = YAML()
+    yaml.default_flow_style = False
+    out.write("# baton.yaml for the sandbox (`baton sandbox serve`); the credentials are\n"
+              "# the sandbox's own fakes, real ones must come from ${VARIABLES}.\n")
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def _sources(sandbox: RunningSandbox) -> list[dict[str, Any]]:
+    boards = sandbox.seeded.trello_boards
+    trello_url = sandbox.url("trello") + "/1"
+    return [
+        {"name": "asana-main", "type": "asana", "token": ASANA_TOKEN,
+         "workspace": sandbox.seeded.asana_workspace, "base_url": sandbox.url("asana")
+         + "/api/1.0"},
+        {"name": "trello-studio", "type": "trello", "key": TRELLO_KEY, "token": TRELLO_TOKEN,
+         "boards": [boards["studio"], boards["production"]], "base_url": trello_url},
+        {"name": "trello-archive", "type": "trello", "key": TRELLO_KEY,
+         "token": REVOKED_TRELLO_TOKEN, "boards": [boards["archive"]], "base_url": trello_url},
+        {"name": "google", "type": "google", "calendars": list(sandbox.seeded.calendars),
+         "auth": {"kind": "oauth", "client_id": GOOGLE_CLIENT, "client_secret": GOOGLE_SECRET,
+                  "refresh_token": GOOGLE_REFRESH,
+                  "token_uri": sandbox.url("google") + "/token"},
+         "base_url": sandbox.url("google") + "/"},
+        {"name": "salesforce", "type": "salesforce", "instance_url": sandbox.url("salesforce"),
+         "auth": {"kind": "session", "session_id": SALESFORCE_SESSION},
+         "ca_bundle": str(sandbox.ca_path)},
+    ]
+
+
+def _people(sandbox: RunningSandbox) -> list[dict[str, Any]]:
+    people = []
+    for m in sandbox.org.members:
+        aliases: dict[str, str] = {}
+        if m.trello_username:
+            aliases["trello-studio"] = m.trello_username
+        if m.asana_email and m.asana_email != m.email:
+            aliases["asana-main"] = sandbox.seeded.ids[f"person:{m.key}"]["asana"]
+        entry: dict[str, Any] = {"email": m.email, "name": m.name,
+                                 "weekly_capacity_hours": m.weekly_capacity_hours,
+                                 "working_days": list(m.working_days),
+                                 "timezone": m.timezone}
+        if aliases:
+            entry["aliases"] = aliases
+        people.append(entry)
+    return people

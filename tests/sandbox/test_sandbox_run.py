@@ -1,0 +1,98 @@
+"""The whole sandbox: four replicas seeded with the sample organisation, and its config."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import requests
+
+from baton.config import load_config
+from baton.sources import GoogleSource, SalesforceSource, TrelloSource
+from sandbox.run import RunningSandbox, sandbox_config, start_sandbox
+from sandbox.seed import ASANA_TOKEN, SALESFORCE_SESSION, TRELLO_KEY, TRELLO_TOKEN
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+RULES = Path(__file__).parents[2] / "config" / "rules.yaml"
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    running = start_sandbox(tmp_path_factory.mktemp("tls"), now=NOW)
+    yield running
+    running.stop()
+
+
+def test_generated_config_is_valid_and_points_at_the_replicas(sandbox: RunningSandbox,
+                                                               tmp_path: Path) -> None:
+    path = tmp_path / "baton.yaml"
+    path.write_text(sandbox_config(sandbox, rules_file=RULES, database="sqlite:///x.db"))
+    config = load_config(path, environ={})
+    names = [s.name for s in config.sources]
+    assert names == ["asana-main", "trello-studio", "trello-archive", "google", "salesforce"]
+    google = config.source("google")
+    assert isinstance(google, GoogleSource) and len(google.calendars) == 11
+    salesforce = config.source("salesforce")
+    assert isinstance(salesforce, SalesforceSource)
+    assert salesforce.ca_bundle == sandbox.ca_path
+    ben = next(p for p in config.people if p.email == "ben@fernweh.example")
+    assert ben.aliases["asana-main"] == sandbox.seeded.ids["person:ben"]["asana"]
+
+
+def test_asana_and_trello_answer_with_the_organisation(sandbox: RunningSandbox) -> None:
+    me = requests.get(sandbox.url("asana") + "/api/1.0/users/me", timeout=5,
+                      headers={"Authorization": f"Bearer {ASANA_TOKEN}"})
+    assert me.status_code == 200 and me.json()["data"]["email"] == "lea@fernweh.example"
+    board = sandbox.seeded.trello_boards["studio"]
+    cards = requests.get(f"{sandbox.url('trello')}/1/boards/{board}/cards", timeout=5,
+                         params={"key": TRELLO_KEY, "token": TRELLO_TOKEN, "filter": "all"})
+    assert "Final poster artwork" in {c["name"] for c in cards.json()}
+
+
+def test_the_archive_source_token_is_revoked(sandbox: RunningSandbox,
+                                             tmp_path: Path) -> None:
+    path = tmp_path / "baton.yaml"
+    path.write_text(sandbox_config(sandbox, rules_file=RULES, database="sqlite:///x.db"))
+    archive = load_config(path, environ={}).source("trello-archive")
+    assert isinstance(archive, TrelloSource)
+    answer = requests.get(f"{sandbox.url('trello')}/1/members/me", timeout=5, params={
+        "key": archive.key.get_secret_value(), "token": archive.token.get_secret_value()})
+    assert answer.status_code == 401 and answer.text == "invalid token"
+
+
+def test_salesforce_over_tls_with_the_sandbox_ca(sandbox: RunningSandbox) -> None:
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = str(sandbox.ca_path)
+    answer = session.get(sandbox.url("salesforce") + "/services/data/v60.0/query",
+                         params={"q": "SELECT Id, Name, StageName FROM Opportunity"},
+                         headers={"Authorization": f"Bearer {SALESFORCE_SESSION}"}, timeout=5)
+    assert answer.status_code == 200
+    assert {r["Name"] for r in answer.json()["records"]} >= {"Helios Product Launch",
+                                                             "Atlas Gala"}
+
+
+def test_baton_sandbox_serve_prints_urls_writes_config_and_stops_on_sigterm(
+        tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "baton", "sandbox", "serve", "--port", "0", "--dir",
+         str(tmp_path), "--now", NOW.isoformat()],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    try:
+        lines = [process.stdout.readline().strip() for _ in range(6)]  # type: ignore[union-attr]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    assert [line.split()[0] for line in lines] == ["asana", "trello", "google", "salesforce",
+                                                   "CA", "config"]
+    assert lines[3].split()[1].startswith("https://127.0.0.1:")
+    assert process.returncode == 0, stderr
+    assert "sandbox ready" in stderr
+    config = load_config(tmp_path / "baton.yaml", environ={})
+    assert config.database == f"sqlite:///{(tmp_path / 'baton.db').resolve()}"
