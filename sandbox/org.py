@@ -44,6 +44,7 @@ class Project:
     tool: str                         # "asana" project, "trello" board, "google" task list
     name: str
     sections: tuple[str, ...] = ("To do", "Doing", "Done")
+    account: str = "main"             # "archive": a Trello account whose token was revoked
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class WorkItem:
     notes: str = ""
     links_to: str | None = None       # key of the same work in the other tool (URL in notes)
     blocked_by: tuple[str, ...] = ()
+    deal_links: tuple[str, ...] = ()  # deals whose Salesforce URL is attached to the card
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,7 @@ def _projects() -> list[Project]:
         Project("studio", "trello", "Design Studio", ("To do", "Doing", "Review", "Done")),
         Project("production", "trello", "Production Board", ("To do", "Doing", "Done")),
         Project("lea-tasks", "google", "My Tasks"),
+        Project("archive", "trello", "Archive 2025", ("Done",), account="archive"),
     ]
 
 
@@ -255,7 +258,7 @@ def _work(c: _Calendar) -> list[WorkItem]:
           due_on=c.day(-1), completed_at=c.at("ben", c.day(-1), 15),
           links_to="stage-design-card"),
         w("stage-design-card", "studio", "Stage design", section="Doing", assignees=("chloe",),
-          due_on=c.day(-1)),
+          due_on=c.day(-1), deal_links=("nordwind-summit",)),
         # ... near miss: linked, both open, same due date.
         w("signage-concepts-asana", "launch", "Signage concepts", assignees=("isla",),
           due_on=c.day(8), links_to="signage-concepts-card", estimate_hours=2),
@@ -291,6 +294,8 @@ def _work(c: _Calendar) -> list[WorkItem]:
           estimate_hours=4),
         w("monthly-report", "lea-tasks", "Prepare monthly report", assignees=("lea",),
           due_on=c.next_week(5)),
+        w("winter-gala", "archive", "Winter gala 2025", section="Done",
+          completed_at=c.at("lea", c.day(-300), 12)),
     ]
 
 

@@ -101,16 +101,18 @@ def sandbox_config(sandbox: RunningSandbox, *, rules_file: Path, database: str) 
 
 
 def _sources(sandbox: RunningSandbox) -> list[dict[str, Any]]:
-    boards = sandbox.seeded.trello_boards
+    boards = {account: [sandbox.seeded.trello_boards[p.key] for p in sandbox.org.projects
+                        if p.tool == "trello" and p.account == account]
+              for account in ("main", "archive")}
     trello_url = sandbox.url("trello") + "/1"
     return [
         {"name": "asana-main", "type": "asana", "token": ASANA_TOKEN,
          "workspace": sandbox.seeded.asana_workspace, "base_url": sandbox.url("asana")
          + "/api/1.0"},
         {"name": "trello-studio", "type": "trello", "key": TRELLO_KEY, "token": TRELLO_TOKEN,
-         "boards": [boards["studio"], boards["production"]], "base_url": trello_url},
+         "boards": boards["main"], "base_url": trello_url},
         {"name": "trello-archive", "type": "trello", "key": TRELLO_KEY,
-         "token": REVOKED_TRELLO_TOKEN, "boards": [boards["archive"]], "base_url": trello_url},
+         "token": REVOKED_TRELLO_TOKEN, "boards": boards["archive"], "base_url": trello_url},
         {"name": "google", "type": "google", "calendars": list(sandbox.seeded.calendars),
          "auth": {"kind": "oauth", "client_id": GOOGLE_CLIENT, "client_secret": GOOGLE_SECRET,
                   "refresh_token": GOOGLE_REFRESH,

@@ -143,12 +143,10 @@ def _seed_trello(org: Organisation, trello: TrelloState, seeded: Seeded) -> None
                 member_ids=[members[a] for a in item.assignees],
                 label_ids=[labels[item.estimate_hours]] if item.estimate_hours else [])
             seeded.put(f"item:{item.key}", "trello", card)
-    archive = trello.add_board("Archive 2025", member_ids=list(members.values()))
-    trello.add_card(trello.add_list(archive, "Done"), "Winter gala 2025")
-    seeded.trello_boards["archive"] = archive
-    nordwind = seeded.ids["deal:nordwind-summit"]["salesforce"]
-    trello.add_attachment(seeded.ids["item:stage-design-card"]["trello"], "Nordwind deal",
-                          f"{SALESFORCE_URL}/lightning/r/Opportunity/{nordwind}/view")
+            for deal in item.deal_links:
+                opportunity = seeded.ids[f"deal:{deal}"]["salesforce"]
+                trello.add_attachment(card, "Salesforce opportunity", f"{SALESFORCE_URL}"
+                                      f"/lightning/r/Opportunity/{opportunity}/view")
 
 
 def _trello_url(trello: TrelloState, card_id: str) -> str:
