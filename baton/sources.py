@@ -43,6 +43,8 @@ class AsanaSource(SourceBase):
     token: SecretStr
     workspace: str
     projects: list[str] = Field(default_factory=list, description="empty = all projects")
+    estimate_field: str = Field("Estimated hours", description="number custom field with "
+                                                               "effort in hours")
     base_url: HttpURL = "https://app.asana.com/api/1.0"
 
 
@@ -71,6 +73,8 @@ class GoogleServiceAccount(Strict):
 class GoogleSource(SourceBase):
     type: Literal["google"]
     calendars: list[str] = Field(default_factory=list)
+    tasks_owner: str | None = Field(None, description="whose Google Tasks these are "
+                                                      "(default: the first calendar)")
     auth: Annotated[GoogleOAuth | GoogleServiceAccount, Field(discriminator="kind")]
     base_url: HttpURL = "https://www.googleapis.com/"
     window_past_days: int = Field(30, ge=0, description="first calendar sync looks back")
