@@ -10,6 +10,7 @@ catches a failure of another source: the caller runs sources independently.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
@@ -28,6 +29,7 @@ from model import RECORD_KINDS, RecordState, RunStatus, SourceState, SyncRun, Sy
 from sync.apply import apply_batch, tombstone
 from sync.upsert import upsert_rows
 
+log = logging.getLogger("baton.sync")
 Scrub = Callable[[str], str]
 Progress = Callable[[str, str, int], None]
 """progress(source, stream, records so far) — the CLI draws bars or logs lines."""
@@ -113,8 +115,20 @@ def _sync_stream(ctx: RunContext, connector: Connector, stream: str) -> StreamRe
                            ctx.scrub(str(exc)))
     except ConnectorError as exc:
         outcome.status, outcome.error = RunStatus.failed, ctx.scrub(str(exc))
+    except Exception as exc:  # a connector bug: record it, keep the other streams going
+        log.debug("stream %s/%s crashed", connector.source, stream, exc_info=True)
+        outcome.status = RunStatus.failed
+        outcome.error = ctx.scrub(f"internal error ({type(exc).__name__}): {exc}")
     _finish_run(ctx, run_id, outcome)
     return outcome
+
+
+def record_failure(ctx: RunContext, source: str, source_type: str, error: str) -> SourceResult:
+    """A source that failed before any stream ran still leaves history and state."""
+    result = SourceResult(source, RunStatus.failed, error=error)
+    _finish_run(ctx, _start_run(ctx, source, None), _totals(result))
+    _record_source_state(ctx, result, source_type)
+    return result
 
 
 def _commit(ctx: RunContext, source: str, batch: Batch, seen: dict[str, set[str]],
