@@ -8,23 +8,16 @@ in one line and a documented exit code, never a traceback (unless --debug):
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from baton import __version__, database, sandbox_command
-from baton.config import BatonConfig, load_config
+from baton import __version__, database, rules_commands, sandbox_command
+from baton.cli_common import ConfigOption, DebugOption, load, user_errors
 from baton.settings import EnvSettings
 from baton.status_view import render_status
-from rules.configfile import ConfigError, Problem
 from sync import status as sync_status
-
-EXIT_FAILED, EXIT_CONFIG = 1, 2
 
 app = typer.Typer(name="baton", help="Cross-tool coordination alerts for Asana, Trello, "
                   "Google and Salesforce.", no_args_is_help=True, add_completion=False,
@@ -36,11 +29,6 @@ app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(sandbox_app, name="sandbox")
 sandbox_app.command("serve")(sandbox_command.serve)
-
-ConfigOption = Annotated[Path | None, typer.Option(
-    "--config", "-c", help="baton.yaml to use (default: $BATON_CONFIG, else ./baton.yaml).",
-    dir_okay=False)]
-DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
 
 
 def _version(value: bool) -> None:
@@ -55,37 +43,6 @@ def main(version: Annotated[bool, typer.Option(
          ) -> None:
     """baton pulls tasks, calendars and CRM records into one model and flags conflicts,
     overload and missed handoffs across tools."""
-
-
-def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
-    typer.echo(f"baton: {message}", err=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def user_errors(debug: bool) -> Iterator[None]:
-    """Turn known user-facing failures into one line and an exit code."""
-    try:
-        yield
-    except ConfigError as exc:
-        if debug:
-            raise
-        typer.echo(exc.report(), err=True)
-        raise typer.Exit(EXIT_CONFIG) from None
-    except OperationalError as exc:
-        if debug:
-            raise
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "cannot connect"
-        fail(f"database: {reason}; check `database` in your config and that the server is up")
-
-
-def load(config_path: Path | None) -> BatonConfig:
-    path = config_path or EnvSettings().config
-    if not path.exists():
-        raise ConfigError([Problem(str(path), 1, 1, (
-            "config file not found; pass --config FILE or set BATON_CONFIG "
-            "(start from config/baton.example.yaml)"))])
-    return load_config(path)
 
 
 @config_app.command("check")
@@ -121,3 +78,11 @@ def status(config: ConfigOption = None, debug: DebugOption = False) -> None:
         with Session(engine) as session:
             rows = sync_status.collect(session, [s.name for s in loaded.sources])
         render_status(rows, EnvSettings().now, tty=sys.stdout.isatty())
+
+
+rules_app = typer.Typer(help="Check and preview rules.yaml.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+app.command("evaluate")(rules_commands.evaluate_command)
+app.command("alerts")(rules_commands.alerts_command)
+rules_app.command("check")(rules_commands.rules_check_command)
+rules_app.command("preview")(rules_commands.rules_preview_command)

@@ -1,0 +1,129 @@
+"""Evaluation: view + rules + now → firings → alert transitions (or a preview of them).
+
+`evaluate_rules` is pure: the same snapshot, config and `now` always give
+the same firings, which is what makes `--now`/`BATON_NOW` runs and previews
+reproducible. `run` writes through the lifecycle; `preview` plans the same
+steps and writes nothing, so an admin sees what a rules change would open
+and resolve before it is live.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from model import Alert
+from rules import lifecycle
+from rules.config import RulesConfig, Scope
+from rules.findings import Finding, Firing
+from rules.kinds import evaluator
+from rules.records import is_done_task
+from rules.view import ModelView, RulesContext
+
+OPENS = ("open", "reopen", "confirm", "unsnooze", "unsilence")
+
+
+def evaluate_rules(view: ModelView, config: RulesConfig, now: datetime) -> Iterator[Firing]:
+    """Every finding of every enabled rule that falls inside the rule's scope."""
+    for rule in config.rules:
+        for finding in evaluator(rule.kind)(view, rule.params, now):
+            if in_scope(view, rule.scope, finding):
+                yield Firing(rule.id, rule.kind, rule.severity, finding)
+
+
+def in_scope(view: ModelView, scope: Scope, finding: Finding) -> bool:
+    """All non-empty scope lists must match some subject of the finding."""
+    if scope.sources and not (finding.sources | {s.source for s in finding.subjects
+                                                 if s.source}) & set(scope.sources):
+        return False
+    if scope.people and not _emails(view, finding) & set(scope.people):
+        return False
+    return not scope.projects or bool(_projects(view, finding) & set(scope.projects))
+
+
+def _emails(view: ModelView, finding: Finding) -> frozenset[str]:
+    found = {s.email for s in finding.subjects if s.email}
+    for subject in finding.subjects:
+        if subject.type == "task":
+            task = view.tasks_by_key.get((subject.source or "", subject.external_id or ""))
+            if task is not None:
+                found |= {p.email for p in view.assignees_of(task)}
+    return frozenset(found)
+
+
+def _projects(view: ModelView, finding: Finding) -> set[str]:
+    """Names and ids of the projects the finding's tasks and projects belong to."""
+    found: set[str] = set()
+    for subject in finding.subjects:
+        key = (subject.source or "", subject.external_id or "")
+        if subject.type == "task" and key in view.tasks_by_key:
+            key = (key[0], view.tasks_by_key[key].project_external_id or "")
+        project = view.projects.get(key) if subject.type in ("task", "project") else None
+        if project is not None:
+            found |= {project.external_id, project.name}
+    return found
+
+
+def resolve_reason(view: ModelView) -> Callable[[Alert], str]:
+    """Say why an alert stopped firing: its record went away or got done, else plain."""
+    def reason(alert: Alert) -> str:
+        for subject in alert.subjects:
+            kind, source, external_id = (subject.get(k) for k in ("type", "source",
+                                                                  "external_id"))
+            if kind in ("person", "source", "user") or not source or not external_id:
+                continue
+            record = view.record(kind, source, external_id)
+            if record is None:
+                return f"{kind} {external_id} is gone from {source}"
+            if kind == "task" and is_done_task(record):
+                return f"task {external_id} is done in {source}"
+        return "no longer firing on fresh data"
+    return reason
+
+
+@dataclass(frozen=True)
+class Outcome:
+    steps: list[lifecycle.Step]
+
+    def counts(self) -> Counter[str]:
+        return Counter(step.action for step in self.steps)
+
+    def of(self, *actions: str) -> list[lifecycle.Step]:
+        return [step for step in self.steps if step.action in actions]
+
+    def summary(self) -> str:
+        counts = self.counts()
+        opened = sum(counts[a] for a in OPENS)
+        return (f"opened {opened}, kept {counts['keep']}, resolved {counts['resolve']}, "
+                f"pending {counts['pending']}, silenced {counts['silence']}, "
+                f"stale {counts['stale'] + counts['held']}")
+
+
+def plan(session: Session, config: RulesConfig, context: RulesContext, now: datetime
+         ) -> tuple[Outcome, ModelView]:
+    view = ModelView.load(session, context)
+    firings = list(evaluate_rules(view, config, now))
+    state = lifecycle.load_state(session, view.stale_sources(now), view.source_last_success)
+    steps = lifecycle.plan(state, firings, config, now, resolve_reason(view))
+    return Outcome(steps), view
+
+
+def run(session: Session, config: RulesConfig, context: RulesContext, now: datetime
+        ) -> Outcome:
+    """Evaluate and write alert transitions in one transaction."""
+    outcome, _ = plan(session, config, context, now)
+    lifecycle.apply(session, outcome.steps, config, now)
+    session.commit()
+    return outcome
+
+
+def preview(session: Session, config: RulesConfig, context: RulesContext, now: datetime
+            ) -> Outcome:
+    """What `run` would do with `config` against the stored alerts; nothing is written."""
+    outcome, _ = plan(session, config, context, now)
+    session.rollback()
+    return outcome

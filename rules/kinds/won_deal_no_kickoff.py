@@ -1,0 +1,105 @@
+"""A deal was won days ago and no delivery work exists for it anywhere.
+
+**Fires when** a Salesforce opportunity is Closed Won at least `after_days`
+ago (and not more than `max_age_days`) and no task in a delivery source
+(Asana, Trello, Google Tasks; any source but the deal's own unless
+`delivery_sources` is set) is linked to it, carries its id, belongs to its
+account (directly or through its project), or names it: "Acme Summer Gala"
+won 2026-03-02, nothing in Asana or Trello mentions it by 2026-03-06.
+
+**Does not fire when** the deal is open or lost, it was won less than
+`after_days` ago (sales hands over in a day or two), a card "Kickoff: Acme
+Summer Gala" exists, a project of the Acme account exists, or the only
+matching task is a Salesforce activity (that is sales follow-up, not
+delivery).
+
+**Why it matters:** the sale lives in Salesforce and the delivery in Asana
+or Trello; a handoff nobody started is the most expensive miss an agency
+makes, and neither tool can see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from model import Deal, Task
+from rules.findings import Finding
+from rules.records import name_of, record_evidence, record_subject
+from rules.timeutil import local_date
+from rules.view import ModelView
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    after_days: int = Field(3, ge=0, description="days after closing before it is a miss")
+    max_age_days: int = Field(60, ge=1, description="deals won longer ago are history")
+    delivery_sources: list[str] = Field(default_factory=list, description=(
+        "sources holding delivery work (empty: every source except the deal's own)"))
+    match_account: bool = Field(True, description="work for the deal's account counts")
+    match_deal_name: bool = Field(True, description="a task or project naming the deal counts")
+    min_name_length: int = Field(4, ge=1, description="shorter deal names are never "
+                                 "matched by name (too many false matches)")
+
+
+def evaluate(view: ModelView, params: Params, now: datetime) -> Iterator[Finding]:
+    today = local_date(now, view.default_tz)
+    for deal in view.deals:
+        if not (deal.is_closed and deal.is_won) or deal.close_on is None:
+            continue
+        age_days = (today - deal.close_on).days
+        if age_days < params.after_days or age_days > params.max_age_days:
+            continue
+        searched = _delivery_sources(view, deal, params)
+        work = [t for t in view.tasks if t.source in searched]
+        if not any(_kicks_off(view, t, deal, params) for t in work):
+            yield _finding(view, deal, age_days, searched)
+
+
+def _delivery_sources(view: ModelView, deal: Deal, params: Params) -> frozenset[str]:
+    """Where kickoff work could be; the finding rests on all of them being fresh."""
+    if params.delivery_sources:
+        return frozenset(params.delivery_sources)
+    known = set(view.context.source_max_age_minutes) | {t.source for t in view.tasks}
+    return frozenset(known - {deal.source})
+
+
+def _kicks_off(view: ModelView, task: Task, deal: Deal, params: Params) -> bool:
+    deal_key = ("deal", deal.source, deal.external_id)
+    project = view.projects.get((task.source, task.project_external_id or ""))
+    related = [("task", task.source, task.external_id)]
+    if project is not None:
+        related.append(("project", project.source, project.external_id))
+    if any(other == deal_key for key in related for other, _ in view.linked(*key)):
+        return True
+    if task.deal_external_id == deal.external_id:
+        return True
+    account = deal.account_external_id
+    if params.match_account and account and account in (
+            task.account_external_id, project.account_external_id if project else None):
+        return True
+    name = deal.name.strip().casefold()
+    if not params.match_deal_name or len(name) < params.min_name_length:
+        return False
+    texts = [task.title, project.name if project else ""]
+    return any(name in text.casefold() for text in texts)
+
+
+def _finding(view: ModelView, deal: Deal, age_days: int, searched: frozenset[str]
+             ) -> Finding:
+    owner = view.person_for_identity(deal.source, deal.owner_external_id)
+    email = owner.email if owner else None
+    account = view.accounts.get((deal.source, deal.account_external_id or ""))
+    evidence = [record_evidence("deal", deal, f"{name_of(deal)} closed won on {deal.close_on}"
+                                f" ({deal.stage or 'Closed Won'})", email)]
+    if account is not None:
+        evidence.append(record_evidence("account", account, f"account {name_of(account)}"))
+    return Finding(
+        subjects=(record_subject("deal", deal, email),),
+        title=f"Won deal {name_of(deal)} has no kickoff",
+        summary=f"Closed won {age_days} days ago; no delivery task or project is linked to it, "
+                f"its account, or names it. Owner: {owner.label if owner else 'unknown'}.",
+        evidence=tuple(evidence), extra_sources=searched)
