@@ -46,7 +46,8 @@ def evaluate(view: ModelView, params: Params, now: datetime) -> Iterator[Finding
     if not meetings:
         return
     tasks = _tasks_by_party(view)
-    searched = frozenset(view.context.source_max_age_minutes) | {t.source for t in view.tasks}
+    # every source holding tasks (see won_deal_no_kickoff for why never-synced ones are not)
+    searched = frozenset({t.source for t in view.tasks})
     later = _meetings_by_contact(view) if params.later_meeting_counts else {}
     for key, copies in sorted(meetings.items()):
         event = min(copies, key=lambda e: (e.source, e.external_id))

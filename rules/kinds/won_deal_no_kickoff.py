@@ -60,11 +60,15 @@ def evaluate(view: ModelView, params: Params, now: datetime) -> Iterator[Finding
 
 
 def _delivery_sources(view: ModelView, deal: Deal, params: Params) -> frozenset[str]:
-    """Where kickoff work could be; the finding rests on all of them being fresh."""
+    """Where kickoff work could be; the finding rests on all of them being fresh.
+
+    Without `delivery_sources`, that is every source holding tasks. A source that
+    never delivered a task is left out: it cannot hold the kickoff as far as baton
+    can know, `stale_source` already flags it, and one broken token must not hold
+    back every no-kickoff alert."""
     if params.delivery_sources:
         return frozenset(params.delivery_sources)
-    known = set(view.context.source_max_age_minutes) | {t.source for t in view.tasks}
-    return frozenset(known - {deal.source})
+    return frozenset({t.source for t in view.tasks} - {deal.source})
 
 
 def _kicks_off(view: ModelView, task: Task, deal: Deal, params: Params) -> bool:

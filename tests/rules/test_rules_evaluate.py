@@ -52,11 +52,12 @@ def test_fingerprint_is_rule_id_plus_identity_not_wording() -> None:
 
 
 def test_absence_findings_depend_on_every_source_searched() -> None:
-    """'No kickoff anywhere' is only true if every delivery source is fresh."""
-    given = {"deals": [{"id": "o1", "name": "Acme Summer Gala", "is_closed": True,
-                        "is_won": True, "close_on": "2026-03-01"}]}
+    """'No kickoff anywhere' is only true if every source holding tasks is fresh; a
+    configured source that never delivered a task (trello-archive) is not searched."""
+    given = {**GIVEN, "deals": [{"id": "o1", "name": "Helios Launch", "is_closed": True,
+                                 "is_won": True, "close_on": "2026-03-01"}]}
     context = RulesContext(source_max_age_minutes={"asana-main": 60, "trello-studio": 60,
-                                                   "salesforce": 60})
+                                                   "trello-archive": 60, "salesforce": 60})
     view = Builder().rows(given).view(context)
     [firing] = evaluate_rules(view, parse_rules(
         "rules: [{id: k, kind: won_deal_no_kickoff}]", "r.yaml"), NOW)
