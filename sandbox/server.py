@@ -66,7 +66,9 @@ class RunningServer:
 def start(app: ASGIApp, *, port: int = 0, tls_dir: Path | None = None,
           host: str = "127.0.0.1") -> RunningServer:
     """Start `app` on host:port (0 = any free port) and wait until it accepts."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted sockets only when the
+    # listening socket says TCP; with proto 0 every keep-alive answer stalls ~40 ms (Nagle).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
