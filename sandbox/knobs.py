@@ -23,7 +23,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 FaultKind = Literal["status", "delay", "malformed", "truncated"]
 ADMIN_PREFIX = "/_sandbox"
@@ -147,10 +147,16 @@ class KnobsMiddleware:
             response = self.render_error(failure.status, failure.retry_after_seconds)
             await response(scope, receive, send)
             return
-        await self.app(scope, receive, send)
-        route = scope.get("route")
-        template = getattr(route, "path", None) or path
-        self.knobs.count(f"{scope['method']} {template}")
+
+        async def counting_send(message: Message) -> None:
+            # Count as the answer starts: routing is done (the template is known) and
+            # the client cannot have read the answer yet, so a test never races us.
+            if message["type"] == "http.response.start":
+                route = scope.get("route")
+                self.knobs.count(f"{scope['method']} {getattr(route, 'path', None) or path}")
+            await send(message)
+
+        await self.app(scope, receive, counting_send)
 
 
 class FaultIn(BaseModel):

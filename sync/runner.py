@@ -30,6 +30,7 @@ from sync.apply import apply_batch, tombstone
 from sync.upsert import upsert_rows
 
 log = logging.getLogger("baton.sync")
+QUARANTINED = "(quarantined)"
 Scrub = Callable[[str], str]
 Progress = Callable[[str, str, int], None]
 """progress(source, stream, records so far) — the CLI draws bars or logs lines."""
@@ -137,9 +138,12 @@ def _commit(ctx: RunContext, source: str, batch: Batch, seen: dict[str, set[str]
         applied = apply_batch(connection, source, batch, ctx.now)
         for kind, ids in applied.seen.items():
             seen[kind] |= ids
+        # a record that failed mapping was listed all the same: never tombstone it for that
+        seen[QUARANTINED] |= {q.record_key for q in batch.quarantined}
         if batch.complete is not None:
-            applied.deleted += tombstone_unseen(connection, source, batch.complete,
-                                                seen[batch.complete.kind], ctx.now)
+            applied.deleted += tombstone_unseen(
+                connection, source, batch.complete,
+                seen[batch.complete.kind] | seen[QUARANTINED], ctx.now)
     outcome.fetched += len(batch.records) + len(batch.identities) + len(batch.tombstones)
     outcome.upserted += applied.upserted
     outcome.deleted += applied.deleted
