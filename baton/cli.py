@@ -13,8 +13,9 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from baton import __version__, database, rules_commands, sandbox_command
-from baton.cli_common import ConfigOption, DebugOption, load, user_errors
+from baton import __version__, database, rules_commands, sandbox_command, sync_command
+from baton.cli_common import EXIT_CONFIG, ConfigOption, DebugOption, fail, load, user_errors
+from baton.connect import UnknownSource
 from baton.settings import EnvSettings
 from baton.status_view import render_status
 from sync import status as sync_status
@@ -62,6 +63,37 @@ def db_upgrade(config: ConfigOption = None, debug: DebugOption = False) -> None:
         engine = database.make_engine(loaded.database)
         database.upgrade(engine)
         typer.echo(f"database at revision {database.current_revision(engine)}")
+
+
+@app.command("sync")
+def sync(
+    config: ConfigOption = None,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", "-s", help="Sync only this source (repeatable).")] = None,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Ignore stored cursors and re-list everything.")] = False,
+    no_rules: Annotated[bool, typer.Option(
+        "--no-rules", help="Do not evaluate the rules afterwards.")] = False,
+    now: rules_commands.NowOption = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Print only failures (for cron mail).")] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Sync every source (or --source), then evaluate the rules. Exit 0 ok, 1 a source
+    failed (the others committed), 2 bad config, 75 another sync holds a source."""
+    moment = rules_commands.resolve_now(now)
+    with user_errors(debug):
+        loaded = load(config)
+        engine = database.make_engine(loaded.database)
+        database.upgrade(engine)
+        try:
+            _, code = sync_command.sync_all(loaded, engine, sources=source or [],
+                                                  full=full, now=moment, quiet=quiet)
+        except UnknownSource as exc:
+            fail(exc.args[0], EXIT_CONFIG)
+        rules_ok = no_rules or rules_commands.evaluate_stored(loaded, engine, moment,
+                                                              quiet=quiet)
+    raise typer.Exit(code if rules_ok or code else EXIT_CONFIG)
 
 
 @app.command("status")

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from baton import cli_common as cli
@@ -91,19 +92,28 @@ def evaluate_command(config: cli.ConfigOption = None, now: NowOption = None,
         loaded = cli.load(config)
         engine = database.make_engine(loaded.database)
         database.upgrade(engine)
-        with Session(engine) as session:
-            active = activate(session, loaded.rules_file, _author(), moment,
-                              known_sources=[s.name for s in loaded.sources],
-                              known_people=[p.email for p in loaded.people])
-            if active.rejected is not None:
-                typer.echo(active.rejected.report(), err=True)
-                typer.echo(f"baton: rules file rejected; evaluating with the last good rules "
-                           f"(version {active.version.id} of "
-                           f"{active.version.created_at:%Y-%m-%d %H:%M} UTC)", err=True)
-            outcome = evaluate.run(session, active.config, context_for(loaded), moment)
-        typer.echo(outcome.summary())
-    if active.rejected is not None:
+        accepted = evaluate_stored(loaded, engine, moment)
+    if not accepted:
         raise typer.Exit(cli.EXIT_CONFIG)
+
+
+def evaluate_stored(loaded: BatonConfig, engine: Engine, moment: datetime, *,
+                    quiet: bool = False) -> bool:
+    """Activate the rules file (or keep the last good one) and evaluate; prints the summary.
+    Returns False when the rules file was rejected (its problems are printed)."""
+    with Session(engine) as session:
+        active = activate(session, loaded.rules_file, _author(), moment,
+                          known_sources=[s.name for s in loaded.sources],
+                          known_people=[p.email for p in loaded.people])
+        if active.rejected is not None:
+            typer.echo(active.rejected.report(), err=True)
+            typer.echo(f"baton: rules file rejected; evaluating with the last good rules "
+                       f"(version {active.version.id} of "
+                       f"{active.version.created_at:%Y-%m-%d %H:%M} UTC)", err=True)
+        outcome = evaluate.run(session, active.config, context_for(loaded), moment)
+    if not quiet:
+        typer.echo(outcome.summary())
+    return active.rejected is None
 
 
 def alerts_command(config: cli.ConfigOption = None,

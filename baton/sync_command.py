@@ -11,11 +11,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy.engine import Engine
 
 from baton.config import BatonConfig
 from baton.connect import plans_for, scrubber_for
@@ -33,13 +34,13 @@ def people_of(config: BatonConfig) -> list[PersonSpec]:
             for p in config.people]
 
 
-def sync_all(config: BatonConfig, engine: object, *, sources: list[str], full: bool,
-             now: datetime | None, quiet: bool) -> tuple[Outcome, int]:
-    ctx = RunContext(engine=engine, now=now or datetime.now(UTC), full=full,  # type: ignore[arg-type]
-                     scrub=scrubber_for(config))
+def sync_all(config: BatonConfig, engine: Engine, *, sources: list[str], full: bool,
+             now: datetime, quiet: bool) -> tuple[Outcome, int]:
+    ctx = RunContext(engine=engine, now=now, full=full, scrub=scrubber_for(config))
+    plans = plans_for(config, sources, ctx.clock)
     with _progress(enabled=sys.stderr.isatty() and not quiet) as progress:
         ctx.progress = progress
-        outcome = run(ctx, plans_for(config, sources), people_of(config))
+        outcome = run(ctx, plans, people_of(config))
     report(outcome, quiet=quiet)
     return outcome, exit_code(outcome)
 

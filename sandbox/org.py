@@ -258,7 +258,7 @@ def _work(c: _Calendar) -> list[WorkItem]:
           due_on=c.day(-1), completed_at=c.at("ben", c.day(-1), 15),
           links_to="stage-design-card"),
         w("stage-design-card", "studio", "Stage design", section="Doing", assignees=("chloe",),
-          due_on=c.day(-1), deal_links=("nordwind-summit",)),
+          due_on=c.day(1), deal_links=("nordwind-summit",)),
         # ... near miss: linked, both open, same due date.
         w("signage-concepts-asana", "launch", "Signage concepts", assignees=("isla",),
           due_on=c.day(8), links_to="signage-concepts-card", estimate_hours=2),

@@ -72,7 +72,9 @@ def _meetings(view: ModelView, now: datetime, params: Params) -> dict[str, list[
 
 
 def _client_contacts(view: ModelView, copies: list[Event]) -> list[Contact]:
-    """Contacts who attended (did not decline); staff addresses never count as clients."""
+    """Client contacts who attended (did not decline). A client contact belongs to an
+    account (a CRM contact): the same person in someone's address book (Google People)
+    is not a second client, and staff addresses never count."""
     found: dict[tuple[str, str], Contact] = {}
     for event in copies:
         for attendee in view.attendees.get(event.id or -1, []):
@@ -80,9 +82,10 @@ def _client_contacts(view: ModelView, copies: list[Event]) -> list[Contact]:
             if attendee.response is ResponseStatus.declined or email in view.people_by_email:
                 continue
             for contact in view.contacts_by_email.get(email, []):
-                found[(contact.source, contact.external_id)] = contact
+                if contact.account_external_id:
+                    found[(contact.source, contact.external_id)] = contact
         contact = view.contacts.get((event.source, event.contact_external_id or ""))
-        if contact is not None:
+        if contact is not None and contact.account_external_id:
             found[(contact.source, contact.external_id)] = contact
     return [found[k] for k in sorted(found)]
 

@@ -1,0 +1,99 @@
+"""From configured sources to connectors: the one place config meets connectors/.
+
+connectors/ never imports baton (its classes take plain values), so this
+module unwraps each source's settings — secrets included, at the last moment —
+and hands them over. It also builds the scrubber that removes every
+configured secret from anything sync records or prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, SecretStr
+
+from baton.config import BatonConfig
+from baton.sources import AsanaSource, GoogleSource, SalesforceSource, Source, TrelloSource
+from connectors.asana import AsanaConnector
+from connectors.batch import Connector
+from connectors.google import GoogleConnector
+from connectors.google.client import auth_from_mapping
+from connectors.policy import Scrubber
+from connectors.salesforce import Auth as SalesforceAuth
+from connectors.salesforce import SalesforceConnector
+from connectors.trello import TrelloConnector
+from sync.pipeline import SourcePlan
+
+
+class UnknownSource(KeyError):
+    """`--source NAME` that the config does not define."""
+
+
+Clock = Callable[[], datetime]
+
+
+def plans_for(config: BatonConfig, names: Sequence[str], clock: Clock) -> list[SourcePlan]:
+    """Plans for the named sources (all when none), in config order. `clock` is sync's
+    own, so cursors and windows follow an injected `--now` too."""
+    known = [s.name for s in config.sources]
+    for name in names:
+        if name not in known:
+            raise UnknownSource(f'unknown source "{name}"; configured: {", ".join(known)}')
+    return [SourcePlan(s.name, s.type, _deferred(s, clock)) for s in config.sources
+            if not names or s.name in names]
+
+
+def scrubber_for(config: BatonConfig) -> Scrubber:
+    return Scrubber.of(value for source in config.sources for value in _secrets(source))
+
+
+def _secrets(model: BaseModel) -> list[str]:
+    values: list[str] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, SecretStr):
+            values.append(value.get_secret_value())
+        elif isinstance(value, BaseModel):
+            values += _secrets(value)
+    return values
+
+
+def _plain(model: BaseModel) -> dict[str, Any]:
+    """A settings model as plain values: secrets revealed, paths as strings."""
+    return {name: (value.get_secret_value() if isinstance(value, SecretStr)
+                   else None if value is None else value if isinstance(value, str | int | float)
+                   else str(value))
+            for name, value in ((n, getattr(model, n)) for n in type(model).model_fields)}
+
+
+def _deferred(source: Source, clock: Clock) -> Callable[[], Connector]:
+    """Connectors are built inside the source's isolation boundary, not up front."""
+    return lambda: build_connector(source, clock)
+
+
+def build_connector(source: Source, clock: Clock) -> Connector:
+    match source:
+        case AsanaSource():
+            return AsanaConnector(source.name, source.base_url, source.token.get_secret_value(),
+                                  source.workspace, source.projects,
+                                  estimate_field=source.estimate_field,
+                                  timeout_seconds=source.timeout_seconds, clock=clock)
+        case TrelloSource():
+            return TrelloConnector(source.name, source.base_url, source.key.get_secret_value(),
+                                   source.token.get_secret_value(), source.boards,
+                                   timeout_seconds=source.timeout_seconds)
+        case GoogleSource():
+            return GoogleConnector(
+                source.name, calendars=source.calendars, base_url=source.base_url,
+                auth=auth_from_mapping(_plain(source.auth)), tasks_owner=source.tasks_owner,
+                window_past_days=source.window_past_days,
+                window_future_days=source.window_future_days,
+                timeout_seconds=source.timeout_seconds, clock=clock)
+        case SalesforceSource():
+            return SalesforceConnector(
+                source.name, source.instance_url, SalesforceAuth(**_plain(source.auth)),
+                ca_bundle=str(source.ca_bundle) if source.ca_bundle else None,
+                api_version=source.api_version, timeout_seconds=source.timeout_seconds,
+                now=clock)
