@@ -13,7 +13,14 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from baton import __version__, database, rules_commands, sandbox_command, sync_command
+from baton import (
+    __version__,
+    database,
+    people_command,
+    rules_commands,
+    sandbox_command,
+    sync_command,
+)
 from baton.cli_common import EXIT_CONFIG, ConfigOption, DebugOption, fail, load, user_errors
 from baton.connect import UnknownSource
 from baton.settings import EnvSettings
@@ -118,3 +125,5 @@ app.command("evaluate")(rules_commands.evaluate_command)
 app.command("alerts")(rules_commands.alerts_command)
 rules_app.command("check")(rules_commands.rules_check_command)
 rules_app.command("preview")(rules_commands.rules_preview_command)
+app.command("people")(people_command.people_command)
+app.command("links")(people_command.links_command)

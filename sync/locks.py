@@ -107,7 +107,8 @@ def _pg_holder(connection: sa.Connection, source: str) -> str:
         "SELECT a.application_name, a.client_addr FROM pg_locks l "
         "JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'advisory' AND l.classid = CAST(:ns AS oid) "
-        "AND l.objid = CAST(:key AS oid) AND l.granted"),
+        "AND l.objid = CAST(:key AS oid) AND l.granted "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
         {"ns": LOCK_NAMESPACE, "key": zlib.crc32(source.encode())}).first()
     if row is None:
         return "another process (holder unknown)"

@@ -3,6 +3,8 @@
 Each test serves one sample to one pure mapper and checks the fields the model
 cares about. Shapes missing from the samples (custom field values, section
 memberships, dependencies) are derived from a sample inside the test, saying how.
+The documented error bodies go through the real client's error sorting as the SDK
+raises them (`ApiException` over a urllib3 response); nothing is sent.
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import urllib3
+from asana.rest import ApiException, RESTResponse
 
+from connectors.asana.client import AsanaClient
 from connectors.asana.mapping import MapContext, map_identity, map_project, map_task
-from connectors.errors import RecordInvalid
+from connectors.errors import ConnectorError, RecordInvalid, Retriable, SourceStopped
+from connectors.policy import CallPolicy, Scrubber
 from model import RecordState
 
 SAMPLES = Path(__file__).parents[1] / "fixtures" / "api-samples" / "asana"
@@ -128,3 +134,99 @@ def test_user_samples_map_to_identities(name: str) -> None:
     assert all(i.email and i.active and i.source == "asana-test" for i in identities)
     me = map_identity(sample("users_me.json"), CTX, active=False)
     assert me.email == "api@nango.dev" and me.active is False
+
+
+# -- samples of issue 5: documented error bodies through the client's error sorting ------
+
+TOKEN = "asana-sample-token-0123456789"
+
+
+def asana_error(name: str, status: int, reason: str,
+                headers: dict[str, str] | None = None) -> ApiException:
+    """The SDK's exception for a documented error body, built as `asana.rest` builds it:
+    `ApiException(http_resp=RESTResponse(<urllib3 response>))`."""
+    body = (SAMPLES / name).read_bytes()
+    raw = urllib3.HTTPResponse(body=body, status=status, reason=reason,
+                               headers={"Content-Type": "application/json", **(headers or {})})
+    return ApiException(http_resp=RESTResponse(raw))
+
+
+def asana_client(waits: list[float]) -> AsanaClient:
+    """The real client (the SDK builds its configuration only; nothing is sent)."""
+    return AsanaClient(source="asana-test", base_url="https://app.asana.com/api/1.0",
+                       token=TOKEN, timeout_seconds=5.0,
+                       policy=CallPolicy(sleep=waits.append), scrubber=Scrubber.of([TOKEN]))
+
+
+def call_failing_with(client: AsanaClient, error: ApiException) -> ConnectorError:
+    """One `_call` whose SDK request answers `error` every time; returns what escapes."""
+
+    def fetch() -> Any:
+        raise error
+
+    with pytest.raises(ConnectorError) as raised:
+        client._call("GET /users/me", fetch)
+    return raised.value
+
+
+def test_401_not_authorized_stops_the_source_without_retrying() -> None:
+    waits: list[float] = []
+    client = asana_client(waits)
+    error = call_failing_with(client, asana_error(
+        "error_401_not_authorized.documented.json", 401, "Not Authorized"))
+    assert type(error) is SourceStopped
+    assert str(error).startswith("asana GET /users/me: HTTP 401 Not Authorized; ")
+    assert error.action == "renew the Asana token of source 'asana-test'"
+    assert client.policy.calls == 1 and waits == []
+
+
+def test_429_rate_limited_is_retriable_after_its_retry_after() -> None:
+    """The documented 429 comes with `Retry-After: 30` (MANIFEST), in seconds."""
+    waits: list[float] = []
+    client = asana_client(waits)
+    exc = asana_error("error_429_rate_limited.documented.json", 429, "Too Many Requests",
+                      {"Retry-After": "30"})
+    sorted_error = client._sorted("GET /users/me", exc)
+    assert type(sorted_error) is Retriable
+    assert (sorted_error.status, sorted_error.rejected) == (429, True)
+    assert sorted_error.retry_after_seconds == 30.0
+    assert "rate limit" not in str(sorted_error)  # status and reason, never the body
+    error = call_failing_with(client, exc)
+    assert isinstance(error, Retriable) and error.status == 429
+    assert client.policy.calls == client.policy.max_attempts
+    assert waits == [30.0] * (client.policy.max_attempts - 1)
+
+
+def test_500_server_error_is_retriable_with_backoff() -> None:
+    waits: list[float] = []
+    client = asana_client(waits)
+    exc = asana_error("error_500_server_error.documented.json", 500, "Internal Server Error")
+    sorted_error = client._sorted("GET /users/me", exc)
+    assert type(sorted_error) is Retriable
+    assert (sorted_error.status, sorted_error.rejected) == (500, False)
+    assert sorted_error.retry_after_seconds is None
+    assert "sad squid" not in str(sorted_error)  # the `phrase` stays out of messages
+    assert isinstance(call_failing_with(client, exc), Retriable)
+    assert client.policy.calls == client.policy.max_attempts and len(waits) == 4
+
+
+def test_400_missing_input_is_not_retried() -> None:
+    """A 400 is baton's own request refused: retrying sends the same mistake again."""
+    waits: list[float] = []
+    client = asana_client(waits)
+    error = call_failing_with(client, asana_error(
+        "error_400_missing_input.documented.json", 400, "Bad Request"))
+    assert type(error) is SourceStopped and not isinstance(error, Retriable)
+    assert str(error).startswith("asana GET /users/me: HTTP 400 Bad Request; ")
+    assert "Missing input" not in str(error)
+    assert client.policy.calls == 1 and waits == []
+
+
+def test_no_error_message_carries_the_token() -> None:
+    client = asana_client([])
+    for name, status in [("error_401_not_authorized.documented.json", 401),
+                         ("error_429_rate_limited.documented.json", 429),
+                         ("error_500_server_error.documented.json", 500),
+                         ("error_400_missing_input.documented.json", 400)]:
+        exc = asana_error(name, status, f"token {TOKEN}")  # derived: a reason echoing it
+        assert TOKEN not in str(client._sorted("GET /users/me", exc))

@@ -25,6 +25,7 @@ from connectors.google.mapping import (
     EventContext,
     TaskContext,
     map_attendees,
+    map_calendar_identity,
     map_event,
     map_task,
     parse_date,
@@ -247,3 +248,109 @@ def test_api_endpoints_from_one_root() -> None:
         "tasks": "http://127.0.0.1:9/"}
     assert api_endpoints("http://127.0.0.1:9")["calendar"] == "http://127.0.0.1:9/calendar/v3/"
     assert set(api_endpoints("https://www.googleapis.com/").values()) == {None}
+
+
+# -- samples of issue 5: every calendar sample the connector consumes, field by field ------
+
+UNSTORED = {"id", "synced_at", "raw"}  # database-side fields, not decided by the mapping
+SERIES = "qregmrsft1lsl6bi1p6m5vrgf4"
+
+
+def test_recurring_instances_map_field_by_field_to_utc_instants() -> None:
+    """event_instances_recurring.json: the instances of a weekly 10:00 São Paulo series.
+    Instance ids end in the UTC basic time of the original start (MANIFEST note), so
+    10:00-03:00 must be 13:00 UTC; `timeZone` is kept as the event's own zone."""
+    page = sample("event_instances_recurring.json")
+    batch = events_batch(page, EventContext("google", CALENDAR, page["timeZone"]))
+    assert batch.quarantined == [] and len(batch.records) == 4
+    days = [date(2026, 3, 15), date(2026, 3, 22), date(2026, 3, 29), date(2026, 4, 5)]
+    for event, raw, day in zip(batch.records, page["items"], days, strict=True):
+        start = datetime(day.year, day.month, day.day, 13, tzinfo=UTC)
+        instance_id = f"{SERIES}_{start:%Y%m%dT%H%M%SZ}"
+        assert raw["id"] == instance_id  # the id names the original start in UTC
+        assert event.model_dump(exclude=UNSTORED) == {
+            "source": "google", "external_id": f"{CALENDAR}/{instance_id}",
+            "url": raw["htmlLink"],
+            "remote_updated_at": datetime(2026, 3, 12, 7, 26, 49, 146000, tzinfo=UTC),
+            "state": RecordState.active, "deleted_at": None, "calendar_id": CALENDAR,
+            "title": "Test Recurring Meeting", "description": None,
+            "start_at": start, "end_at": start.replace(hour=14),
+            "start_date": None, "end_date": None, "timezone": "America/Sao_Paulo",
+            "kind": EventKind.meeting, "busy": True, "status": "confirmed",
+            "recurring_event_id": SERIES, "original_start_at": start,
+            "ical_uid": f"{SERIES}@google.com", "organizer_email": "api@nango.dev",
+            "owner_external_id": CALENDAR, "owner_person_id": None,
+            "contact_external_id": None, "account_external_id": None,
+            "deal_external_id": None}
+        assert event.raw is raw
+    # Live instances without `attendees`: an empty set (not None, which means "a stub,
+    # leave the stored attendees alone").
+    assert batch.attendees == {e.external_id: [] for e in batch.records}
+
+
+def test_recurring_instance_ids_are_unique_per_calendar() -> None:
+    page = sample("event_instances_recurring.json")
+    ids = [e.external_id for e in events_batch(page, CTX).records]
+    assert len(set(ids)) == len(ids) == 4
+
+
+def test_empty_events_page_without_any_token_is_an_empty_batch() -> None:
+    """events_list_empty_no_token.json: `items: []`, neither nextPageToken nor
+    nextSyncToken (it was an orderBy=startTime listing). No records, no crash."""
+    page = sample("events_list_empty_no_token.json")
+    assert page["items"] == [] and "nextPageToken" not in page and "nextSyncToken" not in page
+    batch = events_batch(page, EventContext("google", CALENDAR, page["timeZone"]))
+    assert batch.records == [] and batch.quarantined == [] and batch.attendees == {}
+    assert batch.tombstones == [] and batch.stream == f"events:{CALENDAR}"
+
+
+def test_primary_calendar_list_entry_maps_to_its_owners_identity() -> None:
+    """calendarList_get_primary.json: a primary calendar's id is its owner's email."""
+    entry = sample("calendarList_get_primary.json")
+    identity = map_calendar_identity(CALENDAR, entry, "google")
+    assert identity.model_dump(exclude={"first_seen_at", "last_seen_at", "raw"}) == {
+        "id": None, "source": "google", "external_id": CALENDAR, "email": CALENDAR,
+        "username": None, "display_name": "My Primary Calendar",  # summaryOverride wins
+        "active": True, "person_id": None, "method": None, "confidence": 0.0,
+        "suggested_person_id": None}
+    assert identity.raw is entry
+
+
+def calendar_entries() -> dict[str, dict[str, Any]]:
+    """The id -> entry index `GoogleConnector._calendars` builds from a calendarList page."""
+    page = sample("calendarList_showDeleted_showHidden.json")
+    return {e["id"]: e for e in page.get("items") or [] if e.get("id")}
+
+
+def test_calendar_list_with_deleted_and_hidden_entries_maps_configured_calendars() -> None:
+    """calendarList_showDeleted_showHidden.json: 55 entries, 22 of them bare deleted
+    stubs (kind, etag, id, defaultReminders, deleted). Every entry maps; a deleted one is
+    an inactive identity without a name. (The connector lists with showHidden but not
+    showDeleted, so Google leaves deleted entries out of its pages; the mapping still
+    handles them.)"""
+    entries = calendar_entries()
+    assert len(entries) == 55
+    identities = {i: map_calendar_identity(i, e, "google") for i, e in entries.items()}
+    deleted = {i for i, e in entries.items() if e.get("deleted")}
+    assert len(deleted) == 22
+    assert {i for i, ident in identities.items() if not ident.active} == deleted
+    assert all(identities[i].display_name is None for i in deleted)
+    assert all(ident.external_id == ident.email == i for i, ident in identities.items())
+
+    override = ("c_22a3b19086acaaae9d332f1c56ff4f95796be5ca21ce72c4124002b78407f2df"
+                "@group.calendar.google.com")
+    assert identities[override].display_name == "Updated via Nango Update Action"
+    plain = ("c_687866a8b7a14d9dd3a9d5acc4b4a2fb51366153dc0cbb0b62b801a54f1ab734"
+             "@group.calendar.google.com")
+    assert identities[plain].display_name == "Updated Test Calendar from Nango"
+    assert identities[plain].active is True
+    holiday = identities["en.usa#holiday@group.v.calendar.google.com"]
+    assert (holiday.active, holiday.display_name) == (False, None)
+    assert identities[CALENDAR].display_name == "My Primary Calendar"
+
+
+def test_configured_calendar_missing_from_the_list_still_gets_an_identity() -> None:
+    identity = map_calendar_identity("bo@x.example", calendar_entries().get("bo@x.example"),
+                                     "google")
+    assert (identity.email, identity.display_name, identity.active, identity.raw) == (
+        "bo@x.example", None, True, {})

@@ -8,15 +8,20 @@ the test says how.
 from __future__ import annotations
 
 import copy
+import io
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
 
-from connectors.errors import RecordInvalid
-from connectors.trello.client import _rate_limit_code
+from connectors.errors import RecordInvalid, Retriable
+from connectors.policy import CallPolicy
+from connectors.trello.client import RATE_LIMIT_WINDOW_SECONDS, TrelloApi, _rate_limit_code
 from connectors.trello.mapping import (
     CardContext,
     ListInfo,
@@ -31,7 +36,8 @@ from connectors.trello.mapping import (
     map_member,
     record_key,
 )
-from model import RecordState
+from model import LinkMethod, RecordState
+from sync.links import urls_of
 
 SAMPLES = Path(__file__).parent.parent / "fixtures" / "api-samples" / "trello"
 SOURCE = "trello-studio"
@@ -223,3 +229,89 @@ def test_a_secret_echoed_in_a_payload_is_masked() -> None:
     raw = alpha_card() | {"desc": "see https://api.trello.com/1/cards?token=sekret-token-1"}
     assert "sekret-token-1" not in json.dumps(clean_raw(raw, ["sekret-token-1"]))
     assert clean_raw(alpha_card(), ["sekret-token-1"]) == alpha_card()
+
+
+# -- samples of issue 5: attachments and rate-limit bodies -----------------------------
+
+EMPTY_CARD = "6a26ebb3cd5f60a53a5859a1"  # badges.attachments == 0: card_attachments_empty.json
+IMAGE_CARD = "6a26ebb3cd5f60a53a5859c0"  # badges.attachments == 1: ..._uploaded_image.json
+
+
+def board_card(card_id: str) -> dict[str, Any]:
+    card: dict[str, Any] = next(c for c in sample("board_cards_filter_all.json")
+                                if c["id"] == card_id)
+    return copy.deepcopy(card)
+
+
+def test_card_with_no_attachments_keeps_an_empty_list_and_yields_no_link() -> None:
+    raw = board_card(EMPTY_CARD)
+    raw["attachments"] = sample("card_attachments_empty.json")  # derived: `attachments=true`
+    assert raw["badges"]["attachments"] == len(raw["attachments"]) == 0
+    task = map_card(raw, card_context())
+    assert task.raw["attachments"] == [] and task.description is None  # desc ""
+    assert list(urls_of(task)) == []
+
+
+def test_uploaded_image_attachment_is_a_link_target_url() -> None:
+    """card_attachments_uploaded_image.json: an upload (`isUpload: true`) has its download
+    URL in `url` and preview URLs under `previews`; only `url` is a link target."""
+    raw = board_card(IMAGE_CARD)
+    raw["attachments"] = sample("card_attachments_uploaded_image.json")  # derived
+    assert raw["badges"]["attachments"] == len(raw["attachments"]) == 1
+    task = map_card(raw, card_context())
+    download = ("https://trello.com/1/cards/6a26ebb3cd5f60a53a5859c0/attachments/"
+                "6a26ebb3bb550e61ae961968/download/2_20Email%2C_20Slack%2C_20Teams.jpg")
+    assert task.raw["attachments"][0]["url"] == download
+    assert task.model_dump(exclude={"id", "synced_at", "raw"}) == {
+        "source": SOURCE, "external_id": IMAGE_CARD, "url": "https://trello.com/c/8IbESUR8",
+        "remote_updated_at": datetime(2026, 6, 8, 16, 20, 5, 511000, tzinfo=UTC),
+        "state": RecordState.active, "deleted_at": None,
+        "title": "Capture from email, Slack, and Teams", "description": raw["desc"],
+        "project_external_id": BOARD, "section": "Trello Starter Guide",
+        "parent_external_id": None, "start_on": None, "due_on": None, "due_at": None,
+        "completed_at": None, "estimate_hours": None, "contact_external_id": None,
+        "account_external_id": None, "deal_external_id": None}
+    found = list(urls_of(task))
+    assert found[-1] == (download, LinkMethod.url_in_attachment)
+    attachment_urls = [u for u, m in found if m is LinkMethod.url_in_attachment]
+    assert attachment_urls == [download]  # previews are not links
+    described = {u for u, m in found if m is LinkMethod.url_in_description}
+    assert "https://support.atlassian.com/trello/docs/creating-cards-by-email/" in described
+    assert "https://www.loom.com/share/5893d52dac36450f8e1f1190d8e92282" in described
+
+
+def test_link_attachments_are_link_target_urls() -> None:
+    raw = alpha_card()
+    raw["attachments"] = sample("card_attachments_link.json")  # derived: `attachments=true`
+    assert [u for u, m in urls_of(map_card(raw, card_context()))
+            if m is LinkMethod.url_in_attachment] == [
+        "https://nango.dev", "https://docs.nango.dev", "https://docs.nango.dev"]
+
+
+def trello_response(status: int, body: bytes, headers: dict[str, str]) -> requests.Response:
+    """A response built by requests' own adapter from a raw urllib3 answer: what
+    `BaseUrlSession.request` hands to `raise_for_status` and `TrelloApi._sorted` reads."""
+    raw = urllib3.HTTPResponse(body=io.BytesIO(body), status=status, headers=headers,
+                               preload_content=False, reason="Too Many Requests")
+    request = requests.Request("GET", "https://api.trello.com/1/boards/b/cards").prepare()
+    return HTTPAdapter().build_response(request, raw)
+
+
+@pytest.mark.parametrize("name", ["error_429_API_TOKEN_LIMIT_EXCEEDED.documented.json",
+                                  "error_429_API_KEY_LIMIT_EXCEEDED.documented.json"])
+def test_documented_429_bodies_are_retriable_after_one_rate_window(name: str) -> None:
+    """The documented 429s carry no Retry-After (MANIFEST): wait one 10 s window."""
+    body = (SAMPLES / name).read_bytes()
+    code = json.loads(body)["error"]
+    api = TrelloApi(SOURCE, "https://api.trello.com/1", "key-0123456789", "token-abcdefgh",
+                    5.0, CallPolicy(sleep=lambda _: None))
+    response = trello_response(429, body, {"Content-Type": "application/json"})
+    error = api._sorted("/boards/b/cards", response, None)
+    assert type(error) is Retriable
+    assert (error.status, error.rejected) == (429, True)
+    assert error.retry_after_seconds == RATE_LIMIT_WINDOW_SECONDS
+    assert str(error) == f"{SOURCE}: GET /boards/b/cards: HTTP 429 {code}"
+    assert "Rate limit exceeded" not in str(error)  # status and code, never the body text
+    with_header = trello_response(429, body, {"Retry-After": "3"})  # derived: header added
+    again = api._sorted("/x", with_header, None)
+    assert isinstance(again, Retriable) and again.retry_after_seconds == 3.0
