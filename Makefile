@@ -26,10 +26,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 demo: $(STAMP)
-	@echo "make demo is not ready yet: it needs the sandbox replicas served together (issue 4),"
-	@echo "the connectors (issue 5), sync (issue 6), rules (issue 7) and the feed (issue 8)."
-	@echo "What works today: $(VENV)/bin/baton config check --config config/baton.example.yaml,"
-	@echo "baton db upgrade and baton status (see README.md)."
+	@echo "make demo is not ready yet: it needs the feed (issue 8). Everything before it works:"
+	@echo "$(VENV)/bin/baton sandbox serve, then baton sync / alerts with the config it writes."
+	@echo "(see README.md, 'Try it against the sandbox')."
 	@exit 1
 
 bench: $(STAMP)
