@@ -22,6 +22,7 @@ from model.enums import (
     RunStatus,
     Severity,
 )
+from model.feed import FeedSession, FeedToken, FeedUser
 from model.links import Link
 from model.people import Identity, Person
 from model.syncing import Quarantine, SourceState, SyncRun, SyncState
@@ -50,6 +51,9 @@ __all__ = [
     "Event",
     "EventAttendee",
     "EventKind",
+    "FeedSession",
+    "FeedToken",
+    "FeedUser",
     "Identity",
     "IdentityMethod",
     "Link",
