@@ -80,8 +80,8 @@ def report(outcome: Outcome, *, quiet: bool) -> None:
                            f"deleted={stream.deleted} quarantined={stream.quarantined} "
                            f"api_calls={stream.api_calls}")
         if result.error:
-            typer.echo(f"baton: {result.source}: {result.error}; {_what_to_do(result)}",
-                       err=True)
+            error = result.error.removeprefix(f"{result.source}: ")
+            typer.echo(f"baton: {result.source}: {error}; {_what_to_do(result)}", err=True)
     for source, holder in outcome.locked:
         typer.echo(f"baton: {source}: locked by {holder}; another sync is running, this one "
                    "skipped it", err=True)

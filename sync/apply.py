@@ -65,6 +65,7 @@ def apply_batch(connection: Connection, source: str, batch: Batch, now: datetime
         elif table is Event:
             event_ids = ids
     _upsert_identities(connection, source, batch.identities, now)
+    applied.upserted += len(batch.identities)
     _replace_assignees(connection, source, batch.assignees, task_ids)
     _replace_attendees(connection, source, batch.attendees, event_ids)
     _replace_dependencies(connection, source, batch.dependencies)

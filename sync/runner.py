@@ -54,6 +54,8 @@ class SourceResult:
     status: RunStatus = RunStatus.ok
     streams: list[StreamResult] = field(default_factory=list)
     error: str | None = None
+    seconds: float = 0.0
+    """Wall time of this source's streams (the benchmark's records/second)."""
 
 
 @dataclass
@@ -73,6 +75,7 @@ class RunContext:
 
 
 def sync_source(ctx: RunContext, connector: Connector, source_type: str) -> SourceResult:
+    started = time.monotonic()
     result = SourceResult(connector.source)
     summary_id = _start_run(ctx, connector.source, None)
     streams = connector.streams()
@@ -93,6 +96,7 @@ def sync_source(ctx: RunContext, connector: Connector, source_type: str) -> Sour
         result.error = result.error or "; ".join(f"{s.stream}: {s.error}" for s in failed)
     _finish_run(ctx, summary_id, _totals(result))
     _record_source_state(ctx, result, source_type)
+    result.seconds = time.monotonic() - started
     return result
 
 

@@ -30,8 +30,7 @@ class StreamStatus:
 def collect(session: Session, sources: Sequence[str]) -> list[StreamStatus]:
     """One row per configured source (stream None) followed by its streams."""
     latest = _latest_runs(session, sources)
-    cursors = {(s.source, s.stream): s.updated_at for s in session.exec(
-        select(SyncState).where(col(SyncState.source).in_(sources)))}
+    cursors = _oldest_cursors(session, sources)
     quarantined = _quarantine_counts(session, sources)
     rows: list[StreamStatus] = []
     for source in sources:
@@ -47,6 +46,18 @@ def collect(session: Session, sources: Sequence[str]) -> list[StreamStatus]:
                                      cursors.get((source, stream)), count,
                                      _next_action(source, stream_run, count)))
     return rows
+
+
+def _oldest_cursors(session: Session, sources: Sequence[str]
+                    ) -> dict[tuple[str, str], datetime]:
+    """Per stream, the age of its oldest partition cursor (`tasks:1204` counts for
+    `tasks`): the partition that stopped moving is the one a user needs to see."""
+    oldest: dict[tuple[str, str], datetime] = {}
+    for state in session.exec(select(SyncState).where(col(SyncState.source).in_(sources))):
+        key = (state.source, state.stream.split(":", 1)[0])
+        if key not in oldest or state.updated_at < oldest[key]:
+            oldest[key] = state.updated_at
+    return oldest
 
 
 def _latest_runs(session: Session, sources: Sequence[str]
@@ -74,6 +85,8 @@ def _next_action(source: str, run: SyncRun | None, quarantined: int = 0) -> str:
         return f"fix the error shown, then run `baton sync --source {source}`"
     if run.status is RunStatus.partial:
         return "some streams failed: see their rows"
+    if run.status is RunStatus.skipped:
+        return "skipped: an earlier stream stopped this source (see its row)"
     if quarantined:
         return f"{quarantined} record(s) quarantined: the rest synced; report the payloads"
     return "nothing to do"

@@ -53,6 +53,16 @@ class EventsAnswer:
     sync: str
 
 
+def _drop_thread_pool(api: asana.ApiClient) -> None:
+    """The SDK starts a ThreadPool per client for async calls baton never makes; left
+    alive, its `__del__` can print a traceback at interpreter exit. Close it now."""
+    pool = getattr(api, "pool", None)
+    if pool is not None:
+        pool.close()
+        pool.join()
+        del api.pool
+
+
 class AsanaClient:
     """Thin calls, one HTTP request each, through `policy` (counting and retrying)."""
 
@@ -67,6 +77,7 @@ class AsanaClient:
         self.scrub = scrubber
         self.timeout = (timeout_seconds, timeout_seconds)
         api = asana.ApiClient(configuration)
+        _drop_thread_pool(api)
         self.users_api = asana.UsersApi(api)
         self.projects_api = asana.ProjectsApi(api)
         self.tasks_api = asana.TasksApi(api)

@@ -230,3 +230,18 @@ def test_no_error_message_carries_the_token() -> None:
                          ("error_400_missing_input.documented.json", 400)]:
         exc = asana_error(name, status, f"token {TOKEN}")  # derived: a reason echoing it
         assert TOKEN not in str(client._sorted("GET /users/me", exc))
+
+
+def test_building_connectors_leaves_no_sdk_thread_pools_behind() -> None:
+    """The SDK's per-client ThreadPool (unused: baton makes no async calls) used to print
+    a traceback from its __del__ when the process exited."""
+    import threading
+
+    from connectors.asana import AsanaConnector
+
+    before = threading.active_count()
+    connectors = [AsanaConnector("asana-main", "http://127.0.0.1:9/api/1.0", "token", "1")
+                  for _ in range(3)]
+    for connector in connectors:
+        connector.streams()
+    assert threading.active_count() == before
