@@ -27,10 +27,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 demo: $(STAMP)
-	@echo "make demo is not ready yet: it needs the feed (issue 8). Everything before it works:"
-	@echo "$(VENV)/bin/baton sandbox serve, then baton sync / alerts with the config it writes."
-	@echo "(see README.md, 'Try it against the sandbox')."
-	@exit 1
+	$(VENV)/bin/baton demo
 
 bench: $(STAMP)
 	@echo "make bench is not ready yet: it needs the sandbox generator, connectors and sync"

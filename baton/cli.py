@@ -16,6 +16,8 @@ from sqlmodel import Session
 from baton import (
     __version__,
     database,
+    demo_command,
+    feed_commands,
     people_command,
     rules_commands,
     sandbox_command,
@@ -127,3 +129,6 @@ rules_app.command("check")(rules_commands.rules_check_command)
 rules_app.command("preview")(rules_commands.rules_preview_command)
 app.command("people")(people_command.people_command)
 app.command("links")(people_command.links_command)
+app.command("serve")(feed_commands.serve)
+app.add_typer(feed_commands.users_app, name="users")
+app.command("demo")(demo_command.demo)

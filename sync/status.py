@@ -43,7 +43,7 @@ def collect(session: Session, sources: Sequence[str]) -> list[StreamStatus]:
             stream_run = latest[(source, stream)]
             count = quarantined.get((source, stream), 0)
             rows.append(StreamStatus(source, stream, stream_run,
-                                     cursors.get((source, stream)), count,
+                                     cursors.get((source, stream.split(":", 1)[0])), count,
                                      _next_action(source, stream_run, count)))
     return rows
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from baton.database import make_engine
+from sandbox.run import RunningSandbox, start_sandbox
 from tests.pgcluster import Cluster, find_bindir, start_cluster
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SANDBOX_NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
+"""The instant sandbox-backed tests pin the replicas to (and pass to baton as --now)."""
 _database_numbers = itertools.count(1)
 
 
@@ -63,3 +67,17 @@ both_backends = pytest.mark.parametrize(
     "database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
     indirect=True)
 """Run a test on SQLite and on PostgreSQL (each with a fresh database)."""
+
+
+def running_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    """The four replicas with the sample organisation at SANDBOX_NOW, stopped afterwards.
+    Modules whose tests only read it (or mutate it in order) wrap this in a module-scoped
+    fixture of their own; `sandbox` gives every test a fresh one."""
+    running = start_sandbox(tmp_path_factory.mktemp("tls"), now=SANDBOX_NOW)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    yield from running_sandbox(tmp_path_factory)

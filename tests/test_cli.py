@@ -56,7 +56,7 @@ def test_db_upgrade_then_status_says_nothing_synced(tmp_path: Path, database_url
     assert result.exit_code == 0
     assert "nothing has synced yet" in result.output
     result = runner.invoke(app, ["db", "upgrade", "--config", str(config)])
-    assert result.exit_code == 0 and "database at revision 0001" in result.output
+    assert result.exit_code == 0 and "database at revision 0002" in result.output
     result = runner.invoke(app, ["status", "--config", str(config)])
     assert result.exit_code == 0
     assert result.output.splitlines()[0] == "nothing has synced yet"

@@ -11,25 +11,24 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sandbox.org import Expected, answer_key
-from sandbox.run import RunningSandbox, sandbox_config, start_sandbox
+from sandbox.run import RunningSandbox, sandbox_config
 from sandbox.seed import pin_clocks
+from tests.conftest import SANDBOX_NOW, running_sandbox
 
-NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
+NOW = SANDBOX_NOW
 RULES = Path(__file__).parents[2] / "config" / "rules.yaml"
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    running = start_sandbox(tmp_path_factory.mktemp("tls"), now=NOW)
-    yield running
-    running.stop()
+    yield from running_sandbox(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

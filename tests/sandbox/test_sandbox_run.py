@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,17 @@ import requests
 
 from baton.config import load_config
 from baton.sources import GoogleSource, SalesforceSource, TrelloSource
-from sandbox.run import RunningSandbox, sandbox_config, start_sandbox
+from sandbox.run import RunningSandbox, sandbox_config
 from sandbox.seed import ASANA_TOKEN, SALESFORCE_SESSION, TRELLO_KEY, TRELLO_TOKEN
+from tests.conftest import SANDBOX_NOW, running_sandbox
 
-NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+NOW = SANDBOX_NOW
 RULES = Path(__file__).parents[2] / "config" / "rules.yaml"
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    running = start_sandbox(tmp_path_factory.mktemp("tls"), now=NOW)
-    yield running
-    running.stop()
+    yield from running_sandbox(tmp_path_factory)
 
 
 def test_generated_config_is_valid_and_points_at_the_replicas(sandbox: RunningSandbox,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,9 @@ from model import (
 from sandbox.run import RunningSandbox, sandbox_config
 from sandbox.seed import pin_clocks
 from sync.pipeline import Outcome
+from tests.conftest import SANDBOX_NOW
 
-NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+NOW = SANDBOX_NOW
 RULES = Path(__file__).parents[2] / "config" / "rules.yaml"
 RECORD_TABLES = (Project, Task, Event, Account, Contact, Deal)
 IGNORED_COLUMNS = {"id", "synced_at", "task_id", "event_id", "person_id", "owner_person_id",

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,9 @@ from sync_helpers import NOW, RULES, at, snapshot
 
 from baton.database import make_engine, upgrade
 from model import SyncState
-from sandbox.run import RunningSandbox, sandbox_config, start_sandbox
+from sandbox.run import RunningSandbox, sandbox_config
 from sync.locks import source_lock
 from tests.conftest import _fresh_pg_database, both_backends
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
-    tls = tmp_path / "tls"
-    tls.mkdir()
-    running = start_sandbox(tls, now=NOW)
-    yield running
-    running.stop()
 
 
 @pytest.fixture

@@ -7,14 +7,13 @@ tombstoning exactly what is missing, and a partial listing deleting nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sync_helpers import NOW, at, snapshot, state_of, sync, write_config
+from sync_helpers import at, snapshot, state_of, sync, write_config
 
+from baton.config import BatonConfig
 from model import (
     Deal,
     Event,
@@ -27,17 +26,8 @@ from model import (
     Task,
 )
 from sandbox.org import Organisation
-from sandbox.run import RunningSandbox, start_sandbox
+from sandbox.run import RunningSandbox
 from tests.conftest import both_backends
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
-    tls = tmp_path / "tls"
-    tls.mkdir()
-    running = start_sandbox(tls, now=NOW)
-    yield running
-    running.stop()
 
 
 def calendar_copies(org: Organisation) -> int:
@@ -143,15 +133,23 @@ def test_deletions_in_every_tool_flow_in_incrementally(
     assert changed <= {"task", "deal", "event", "event_attendee", "task_assignee", "project"}
 
 
-@both_backends
-def test_expired_asana_sync_token_re_lists_and_tombstones_exactly_the_missing_task(
-        sandbox: RunningSandbox, engine: Engine, database_url: str, tmp_path: Path) -> None:
-    config = write_config(sandbox, tmp_path, database_url)
+def delete_behind_an_expired_token(sandbox: RunningSandbox, config: BatonConfig,
+                                   engine: Engine) -> str:
+    """Sync Asana, then delete a task and expire the events token, so the deletion can
+    only be learnt from a complete re-listing. Returns the deleted task's gid."""
     sync(config, engine, at(sandbox, 0), sources=["asana-main"])
     gone = sandbox.seeded.ids["item:guest-list"]["asana"]
     at(sandbox, 5)
     sandbox.replicas.asana.delete_task(gone)
     sandbox.replicas.asana.expire_sync_tokens()
+    return gone
+
+
+@both_backends
+def test_expired_asana_sync_token_re_lists_and_tombstones_exactly_the_missing_task(
+        sandbox: RunningSandbox, engine: Engine, database_url: str, tmp_path: Path) -> None:
+    config = write_config(sandbox, tmp_path, database_url)
+    gone = delete_behind_an_expired_token(sandbox, config, engine)
     sync(config, engine, at(sandbox, 10), sources=["asana-main"])
     with engine.connect() as connection:
         deleted = set(connection.execute(sa.select(Task.external_id).where(
@@ -163,11 +161,7 @@ def test_expired_asana_sync_token_re_lists_and_tombstones_exactly_the_missing_ta
 def test_a_failed_full_listing_deletes_nothing(sandbox: RunningSandbox, engine: Engine,
                                                database_url: str, tmp_path: Path) -> None:
     config = write_config(sandbox, tmp_path, database_url)
-    sync(config, engine, at(sandbox, 0), sources=["asana-main"])
-    gone = sandbox.seeded.ids["item:guest-list"]["asana"]
-    at(sandbox, 5)
-    sandbox.replicas.asana.delete_task(gone)
-    sandbox.replicas.asana.expire_sync_tokens()
+    gone = delete_behind_an_expired_token(sandbox, config, engine)
     sandbox.replicas.asana.knobs.fail_next(50, 500, path_contains="/tasks")
     outcome, code = sync(config, engine, at(sandbox, 10), sources=["asana-main"], full=True)
     assert code == 1 and outcome.failed[0].status in (RunStatus.partial, RunStatus.failed)

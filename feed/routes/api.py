@@ -1,0 +1,119 @@
+"""The JSON API under /api/v1: the pages' twins, for scripts and other tools.
+
+Authenticate with `Authorization: Bearer <login token>` (from `baton users
+add`). A browser session works too, but then actions must also send the
+session's CSRF token in `X-CSRF-Token`. Errors always have one shape
+(`ErrorOut`); list endpoints page with an opaque `cursor`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Query
+
+from feed.actions import Action, act
+from feed.auth import Viewer, csrf_matches
+from feed.deps import CoordinatorUser, CurrentUser, NowDep, RowId, SessionDep, SettingsDep
+from feed.queries import AlertFilters, alert_detail, list_alerts, page_alerts
+from feed.schemas import (
+    ActionIn,
+    AlertDetailOut,
+    AlertOut,
+    AlertPage,
+    ErrorOut,
+    EventOut,
+    PeopleOut,
+    PersonOut,
+    StatusOut,
+    StreamStatusOut,
+    WeekOut,
+)
+from feed.workload import workload
+from model import Alert
+from rules.lifecycle import TransitionError
+from sync import status as sync_status
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422)}
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=ERRORS)
+Filter = Annotated[str, Query(max_length=320)]
+
+
+@router.get("/alerts", response_model=AlertPage)
+def list_alerts_api(session: SessionDep, settings: SettingsDep, now: NowDep,
+                    viewer: CurrentUser, person: Filter = "", project: Filter = "",
+                    rule: Filter = "", source: Filter = "",
+                    status: Annotated[str, Query(pattern=r"^(active|open|acked|snoozed|"
+                                                         r"resolved|silenced|all)$")] = "active",
+                    severity: Annotated[str, Query(pattern=r"^(|info|warning|critical)$")] = "",
+                    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                    cursor: Annotated[str, Query(pattern=r"^[0-9]{0,18}$", description=(
+                        "next_cursor of the previous page"))] = "") -> AlertPage:
+    """Alerts matching every given filter, newest first; `status=active` means open,
+    acked or snoozed."""
+    filters = AlertFilters(person, project, rule, source, status, severity)
+    items, _ = list_alerts(session, settings.rules_context, filters, now)
+    page, after = page_alerts(items, int(cursor) if cursor else None, limit)
+    return AlertPage(alerts=[AlertOut.of(i) for i in page],
+                     next_cursor=str(after) if after is not None else None)
+
+
+@router.get("/alerts/{alert_id}", response_model=AlertDetailOut)
+def get_alert(alert_id: RowId, session: SessionDep, settings: SettingsDep, now: NowDep,
+              viewer: CurrentUser) -> AlertDetailOut:
+    detail = alert_detail(session, settings.rules_context, alert_id, now)
+    if detail is None:
+        raise HTTPException(404, f"no alert {alert_id}")
+    return AlertDetailOut(alert=AlertOut.of(detail.item),
+                          history=[EventOut.of(e) for e in detail.events])
+
+
+@router.post("/alerts/{alert_id}/{action}", response_model=AlertDetailOut)
+def act_on_alert(alert_id: RowId, action: Action, body: ActionIn, session: SessionDep,
+                 settings: SettingsDep, now: NowDep, viewer: CoordinatorUser,
+                 x_csrf_token: Annotated[str | None, Header()] = None) -> AlertDetailOut:
+    """Ack, snooze (needs `until`) or resolve, with an optional note; 409 when the
+    alert's status does not allow it."""
+    _check_csrf(viewer, x_csrf_token)
+    if session.get(Alert, alert_id) is None:
+        raise HTTPException(404, f"no alert {alert_id}")
+    try:
+        act(session, alert_id, action, viewer.name, body.note, body.until, now)
+    except TransitionError as exc:
+        raise HTTPException(409, str(exc)) from None
+    return get_alert(alert_id, session, settings, now, viewer)
+
+
+def _check_csrf(viewer: Viewer, given: str | None) -> None:
+    """Cookie-authenticated calls could be forged by another site; token calls cannot."""
+    if viewer.csrf_token is not None and not csrf_matches(viewer.csrf_token, given):
+        raise HTTPException(403, "missing or invalid X-CSRF-Token header")
+
+
+@router.get("/status", response_model=StatusOut)
+def status_api(session: SessionDep, settings: SettingsDep, viewer: CurrentUser) -> StatusOut:
+    """Per source and stream, the same facts as `baton status`."""
+    rows = sync_status.collect(session, list(settings.source_names))
+    return StatusOut(streams=[StreamStatusOut(
+        source=r.source, stream=r.stream, status=r.run.status.value if r.run else None,
+        started_at=r.run.started_at if r.run else None,
+        finished_at=r.run.finished_at if r.run else None,
+        fetched=r.run.fetched if r.run else None, upserted=r.run.upserted if r.run else None,
+        deleted=r.run.deleted if r.run else None, quarantined=r.quarantined,
+        error=r.run.error if r.run else None, cursor_updated_at=r.cursor_updated_at,
+        next_action=r.next_action) for r in rows])
+
+
+@router.get("/people", response_model=PeopleOut)
+def people_api(session: SessionDep, settings: SettingsDep, now: NowDep,
+               viewer: CurrentUser) -> PeopleOut:
+    """Each person's capacity, open alerts and the coming weeks' committed hours."""
+    loads, _ = workload(session, settings.rules_context, now, settings.workload_weeks)
+    return PeopleOut(people=[PersonOut(
+        email=load.person.email, name=load.person.name, active=load.person.active,
+        timezone=load.person.tz.key, weekly_capacity_hours=load.person.weekly_capacity_hours,
+        open_alerts=load.open_alerts,
+        weeks=[WeekOut(week=w.label, committed_hours=w.committed_hours,
+                       capacity_hours=w.capacity_hours) for w in load.weeks])
+        for load in loads])
