@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from model import Alert, Identity
-from rules.kinds.overload import Params, _meetings, _present_days, _task_effort
+from rules.kinds.overload import Params, week_meetings, week_present_days, week_task_effort
 from rules.records import is_open_task
 from rules.timeoff import TimeOff, time_off
 from rules.timeutil import dates_interval, due_day, iso_week, local_date, week_monday
@@ -85,15 +85,15 @@ def _person_load(view: ModelView, person: PersonInfo, now: datetime, params: Par
     horizon = first + timedelta(weeks=params.weeks_ahead)
     tasks = [t for t in view.tasks_by_person.get(person.id or -1, []) if is_open_task(t)]
     last = max([horizon, *(d for t in tasks if (d := due_day(t.due_on, t.due_at, person.tz)))])
-    present = _present_days(person, [o.interval for o in offs], first, last, params)
+    present = week_present_days(person, [o.interval for o in offs], first, last, params)
     weeks = []
     for n in range(params.weeks_ahead):
         monday = first + timedelta(weeks=n)
         days = [d for d in present if monday <= d < monday + timedelta(days=7)]
         per_day = person.weekly_capacity_hours / max(1, len(person.working_days))
         span = dates_interval(monday, monday + timedelta(days=7), person.tz)
-        _, meeting_hours = _meetings(view, person, span)
-        effort = _task_effort(view, person, tasks, present, monday, today, params)
+        _, meeting_hours = week_meetings(view, person, span)
+        effort = week_task_effort(view, person, tasks, present, monday, today, params)
         weeks.append(Week(iso_week(monday), monday, round(meeting_hours, 1),
                           round(sum(p.hours for p in effort), 1), round(per_day * len(days), 1)))
     window = dates_interval(first, horizon, person.tz)

@@ -82,7 +82,7 @@ def evaluate(view: ModelView, params: Params, now: datetime) -> Iterator[Finding
         tasks = [t for t in view.tasks_by_person.get(person_id, []) if is_open_task(t)]
         last = max([week_monday(today) + timedelta(weeks=params.weeks_ahead),
                     *(d for t in tasks if (d := due_day(t.due_on, t.due_at, person.tz)))])
-        present = _present_days(person, offs, week_monday(today), last, params)
+        present = week_present_days(person, offs, week_monday(today), last, params)
         for week in range(params.weeks_ahead):
             monday = week_monday(today) + timedelta(weeks=week)
             days = [d for d in present if monday <= d < monday + timedelta(days=7)]
@@ -90,17 +90,18 @@ def evaluate(view: ModelView, params: Params, now: datetime) -> Iterator[Finding
             if capacity <= 0:
                 continue
             span = dates_interval(monday, monday + timedelta(days=7), person.tz)
-            parts, meeting_hours = _meetings(view, person, span)
-            tasks_part = _task_effort(view, person, tasks, present, monday, today, params)
+            parts, meeting_hours = week_meetings(view, person, span)
+            tasks_part = week_task_effort(view, person, tasks, present, monday, today, params)
             load = meeting_hours + sum(p.hours for p in tasks_part)
             excess = load - capacity * params.threshold_percent / 100
             if excess > 0 and excess >= params.min_excess_hours:
                 yield _finding(person, monday, load, capacity, parts + tasks_part, params)
 
 
-def _present_days(person: PersonInfo, offs: list[Interval], first: date, last: date,
-                  params: Params) -> list[date]:
-    """Working days in `first..last` where the person is not (mostly) away."""
+def week_present_days(person: PersonInfo, offs: list[Interval], first: date, last: date,
+                      params: Params) -> list[date]:
+    """Working days in `first..last` where the person is not (mostly) away (public: the
+    feed's workload view uses the same numbers as this rule)."""
     found = []
     for n in range((last - first).days + 1):
         day = first + timedelta(days=n)
@@ -112,8 +113,8 @@ def _present_days(person: PersonInfo, offs: list[Interval], first: date, last: d
     return found
 
 
-def _meetings(view: ModelView, person: PersonInfo, week: Interval
-              ) -> tuple[list[Contribution], float]:
+def week_meetings(view: ModelView, person: PersonInfo, week: Interval
+                  ) -> tuple[list[Contribution], float]:
     """Accepted meetings in the week, and their hours with overlaps counted once."""
     entries = [e for e in view.calendars.get(person.id or -1, [])
                if takes_time(e) and e.response is ResponseStatus.accepted
@@ -124,8 +125,9 @@ def _meetings(view: ModelView, person: PersonInfo, week: Interval
     return parts, sum(m.overlap(week).total_seconds() for m in merged) / 3600
 
 
-def _task_effort(view: ModelView, person: PersonInfo, tasks: list[Task], present: list[date],
-                 monday: date, today: date, params: Params) -> list[Contribution]:
+def week_task_effort(view: ModelView, person: PersonInfo, tasks: list[Task],
+                     present: list[date], monday: date, today: date,
+                     params: Params) -> list[Contribution]:
     parts = []
     for task in tasks:
         due = due_day(task.due_on, task.due_at, person.tz)
