@@ -27,6 +27,7 @@ from baton.cli_common import EXIT_CONFIG, ConfigOption, DebugOption, fail, load,
 from baton.connect import UnknownSource
 from baton.settings import EnvSettings
 from baton.status_view import render_status
+from rules.config import load_rules
 from sync import status as sync_status
 
 app = typer.Typer(name="baton", help="Cross-tool coordination alerts for Asana, Trello, "
@@ -57,11 +58,13 @@ def main(version: Annotated[bool, typer.Option(
 
 @config_app.command("check")
 def config_check(config: ConfigOption = None, debug: DebugOption = False) -> None:
-    """Validate baton.yaml (and that its rules file exists); exit 2 listing every problem."""
+    """Validate baton.yaml and its rules file; exit 2 listing every problem."""
     with user_errors(debug):
         loaded = load(config)
+        rules = load_rules(loaded.rules_file, known_sources=[s.name for s in loaded.sources],
+                           known_people=[p.email for p in loaded.people])
         typer.echo(f"config ok: {len(loaded.sources)} source(s), {len(loaded.people)} "
-                   f"person(s), rules file {loaded.rules_file}")
+                   f"person(s), {len(rules.rules)} rule(s) in {loaded.rules_file}")
 
 
 @db_app.command("upgrade")

@@ -199,7 +199,15 @@ def test_cli_config_check_accepts_the_example(monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setenv(name, value)
     result = runner.invoke(app, ["config", "check", "--config", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
-    assert "config ok: 4 source(s), 1 person(s)" in result.output
+    assert "config ok: 4 source(s), 1 person(s), 12 rule(s)" in result.output
+
+
+def test_cli_config_check_validates_the_rules_file_too(tmp_path: Path) -> None:
+    path = write(tmp_path, "timezone: UTC\n", rules=False)
+    (tmp_path / "rules.yaml").write_text("rules:\n  - id: x\n    kind: overdoo\n")
+    result = runner.invoke(app, ["config", "check", "--config", str(path)])
+    assert result.exit_code == 2
+    assert f'{tmp_path / "rules.yaml"}:3:11: rule "x": unknown kind "overdoo"' in result.output
 
 
 def test_cli_without_a_config_file_says_how_to_give_one(tmp_path: Path,
