@@ -148,17 +148,16 @@ def alerts_command(config: cli.ConfigOption = None,
 
 def _alert_rows(session: Session, status: AlertStatus | None) -> list[dict[str, Any]]:
     statement = select(Alert).order_by(col(Alert.last_seen).desc(), col(Alert.id).desc())
-    if status is not None:
-        statement = statement.where(Alert.status == status)
+    statement = statement.where(Alert.status == status if status is not None
+                                else Alert.status != AlertStatus.pending)
     alerts = list(session.exec(statement).all())
-    latest = lifecycle.load_state(session, (), {}).latest
     return [{
         "id": a.id, "rule": a.rule, "kind": a.kind, "severity": a.severity.value,
         "status": a.status.value, "title": a.title, "fingerprint": a.fingerprint,
         "subjects": [{k: s.get(k) for k in ("type", "source", "external_id", "email")}
                      for s in a.subjects],
         "first_seen": a.first_seen.isoformat(), "last_seen": a.last_seen.isoformat(),
-    } for a in alerts if not lifecycle.is_pending(a, latest)]
+    } for a in alerts]
 
 
 def rules_check_command(file: RulesFileArgument = None, config: cli.ConfigOption = None,

@@ -28,7 +28,6 @@ from model import (
     SourceState,
     Task,
 )
-from rules import lifecycle
 from rules.view import RulesContext
 
 ACTIVE = (AlertStatus.open, AlertStatus.acked, AlertStatus.snoozed)
@@ -50,7 +49,7 @@ class AlertFilters:
 
     def statuses(self) -> tuple[AlertStatus, ...]:
         if self.status == "all":
-            return tuple(AlertStatus)
+            return tuple(s for s in AlertStatus if s is not AlertStatus.pending)
         if self.status in {s.value for s in AlertStatus}:
             return (AlertStatus(self.status),)
         return ACTIVE
@@ -153,9 +152,7 @@ def matches(item: AlertItem, filters: AlertFilters) -> bool:
 def _candidates(session: Session, filters: AlertFilters) -> list[Alert]:
     statement = (select(Alert).where(col(Alert.status).in_(filters.statuses()))
                  .order_by(col(Alert.last_seen).desc(), col(Alert.id).desc()))
-    alerts = list(session.exec(statement).all())
-    latest = lifecycle.load_state(session, (), {}).latest
-    return [a for a in alerts if not lifecycle.is_pending(a, latest)]
+    return list(session.exec(statement).all())
 
 
 def list_alerts(session: Session, context: RulesContext, filters: AlertFilters,
@@ -213,9 +210,7 @@ class Facets:
 
 
 def facets(session: Session, context: RulesContext, now: datetime) -> Facets:
-    alerts = list(session.exec(select(Alert)).all())
-    latest = lifecycle.load_state(session, (), {}).latest
-    alerts = [a for a in alerts if not lifecycle.is_pending(a, latest)]
+    alerts = list(session.exec(select(Alert).where(Alert.status != AlertStatus.pending)))
     lookup = Lookup.load(session, context, alerts)
     items = [lookup.item(a, now) for a in alerts]
     people = {p.email: p for i in items for p in i.people}

@@ -68,6 +68,10 @@ class Severity(StrEnum):
 
 
 class AlertStatus(StrEnum):
+    """`pending`: firing, but not yet for the rule's `min_duration_minutes`; not shown
+    as an alert until it is confirmed (flap damping)."""
+
+    pending = "pending"
     open = "open"
     acked = "acked"
     snoozed = "snoozed"

@@ -14,8 +14,8 @@ Decisions, in the words of research/alerting-anchors.md §7:
   if still firing when that time has passed, so flapping never opens;
 - a silenced finding is kept (status silenced), not dropped or shown.
 
-Pending is stored as status `snoozed` until the wait ends, marked by its
-latest event's action `pending` (the model has no pending status yet).
+A pending alert has status `pending`, with `snoozed_until` holding the end of
+its wait; nothing shows it (feed, `baton alerts`) unless asked for by status.
 """
 
 from __future__ import annotations
@@ -65,9 +65,8 @@ def load_state(session: Session, stale_sources: Iterable[str],
     return State(alerts, latest, frozenset(stale_sources), last_success)
 
 
-def is_pending(alert: Alert, latest: dict[int, AlertEvent]) -> bool:
-    event = latest.get(alert.id or -1)
-    return alert.status is AlertStatus.snoozed and event is not None and event.action == "pending"
+def is_pending(alert: Alert) -> bool:
+    return alert.status is AlertStatus.pending
 
 
 def plan(state: State, firings: Iterable[Firing], config: RulesConfig, now: datetime,
@@ -109,7 +108,7 @@ def _for_firing(state: State, firing: Firing, alert: Alert | None, config: Rules
         if silence is not None:
             return Step("silence", fp, firing, alert, _silence_note(silence))
         return Step("pending" if wait else "reopen", fp, firing, alert)
-    if is_pending(alert, state.latest):
+    if is_pending(alert):
         if alert.snoozed_until is not None and alert.snoozed_until > now:
             return Step("keep", fp, firing, alert)
         was_resolved = state.latest[alert.id or -1].from_status is AlertStatus.resolved
@@ -132,7 +131,7 @@ def _for_quiet_alert(state: State, alert: Alert, rule_ids: set[str],
     stale = sorted(set(alert.sources) & state.stale_sources)
     if stale:
         return Step("stale", fp, None, alert, f"depends on stale source {', '.join(stale)}")
-    if is_pending(alert, state.latest):
+    if is_pending(alert):
         return Step("drop_pending", fp, None, alert, "stopped firing before min_duration")
     return Step("resolve", fp, None, alert, resolve_reason(alert))
 
@@ -200,13 +199,13 @@ def _pending(session: Session, step: Step, config: RulesConfig, now: datetime) -
     wait = rule.min_duration if rule is not None else None
     note = f"waiting {wait} before opening (min_duration_minutes)"
     if step.alert is None:
-        alert = _new_alert(session, step, AlertStatus.snoozed, now)
+        alert = _new_alert(session, step, AlertStatus.pending, now)
         session.add(AlertEvent(alert_id=alert.id, at=now, actor=ACTOR, action="pending",
-                               to_status=AlertStatus.snoozed, note=note))
+                               to_status=AlertStatus.pending, note=note))
     else:
         alert = step.alert
         _annotate(alert, step.firing, now)
-        transition(session, alert, AlertStatus.snoozed, "pending", now, note=note)
+        transition(session, alert, AlertStatus.pending, "pending", now, note=note)
     alert.snoozed_until = now + wait if wait else now
 
 
@@ -289,16 +288,9 @@ def _get(session: Session, alert_id: int, allowed: tuple[AlertStatus, ...], verb
     alert = session.get(Alert, alert_id)
     if alert is None:
         raise TransitionError(f"no alert {alert_id}")
-    if alert.status not in allowed or is_pending(alert, load_latest(session, alert)):
+    if alert.status not in allowed:
         raise TransitionError(f"cannot {verb} alert {alert_id}: it is {alert.status.value}")
     return alert
-
-
-def load_latest(session: Session, alert: Alert) -> dict[int, AlertEvent]:
-    statement = (select(AlertEvent).where(AlertEvent.alert_id == alert.id)
-                 .order_by(col(AlertEvent.id).desc()).limit(1))
-    event = session.exec(statement).first()
-    return {alert.id or -1: event} if event is not None else {}
 
 
 def ack(session: Session, alert_id: int, actor: str, note: str | None, now: datetime) -> Alert:

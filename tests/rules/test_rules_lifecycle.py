@@ -170,7 +170,7 @@ def test_flapping_inside_min_duration_never_opens(session: Session) -> None:
 
     set_task(session, done=False)
     run(session, T0 + timedelta(minutes=20), config)
-    assert the_alert(session).status is AlertStatus.snoozed
+    assert the_alert(session).status is AlertStatus.pending
     outcome = run(session, T0 + timedelta(minutes=40), config)
     assert outcome.counts()["keep"] == 1, "only 20 minutes of continuous firing"
     synced(session, T0 + timedelta(minutes=50))
