@@ -30,9 +30,7 @@ demo: $(STAMP)
 	$(VENV)/bin/baton demo
 
 bench: $(STAMP)
-	@echo "make bench is not ready yet: it needs the sandbox generator, connectors and sync"
-	@echo "(issues 4-6) before there is anything to measure (issue 9)."
-	@exit 1
+	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -67,7 +67,13 @@ def start_sandbox(tls_dir: Path, *, now: datetime | None = None, port: int = 0,
     replicas = new_replicas()
     if now is not None:
         pin_clocks(replicas, now)
-    seeded = seed(org, replicas)
+    return serve(org, replicas, seed(org, replicas), tls_dir, port=port, host=host)
+
+
+def serve(org: Organisation, replicas: Replicas, seeded: Seeded, tls_dir: Path, *,
+          port: int = 0, host: str = "127.0.0.1") -> RunningSandbox:
+    """Serve already seeded replicas (the sample organisation, or a generated one for
+    the benchmark); ports as for `start_sandbox`."""
     apps = {"asana": asana.create_app(replicas.asana),
             "trello": trello.create_app(replicas.trello),
             "google": google.create_app(replicas.google),

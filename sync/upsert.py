@@ -1,7 +1,12 @@
 """Bulk upserts: one `INSERT … ON CONFLICT DO UPDATE` per table per batch.
 
 Row-by-row ORM merges would cost a round trip per record; a batch of 100
-Asana tasks is one statement here, on SQLite and PostgreSQL alike. The update
+Asana tasks is one statement here, on SQLite and PostgreSQL alike, handed to
+the driver's `executemany` with the batch's rows (SQLite loops in C, psycopg
+pipelines). That statement is compiled once and cached: a multi-row `VALUES`
+with every row inlined was compiled anew for every batch (2,500 calendar
+events x 20 columns = 50,000 bind parameters), which cost more than the
+database work did (`make bench`, issue 9). The update
 only fires when something a user could see changed (the payload, state, or
 deletion), so re-running the same sync leaves every row — including
 `synced_at` — untouched: idempotent in fact, not just in effect. A row that
@@ -53,7 +58,7 @@ def upsert_rows(connection: Connection, model: type[SQLModel], rows: Sequence[di
     if not rows:
         return {}
     table: sa.Table = model.__table__  # type: ignore[attr-defined]
-    statement = _insert(connection, table).values(list(rows))
+    statement = _insert(connection, table)
     update_columns = [c for c in rows[0] if c not in (*key, "id", *insert_only)]
     statement = statement.on_conflict_do_update(
         index_elements=list(key),
@@ -62,7 +67,7 @@ def upsert_rows(connection: Connection, model: type[SQLModel], rows: Sequence[di
                                                    if c in update_columns],
                        connection.dialect.name),
     )
-    connection.execute(statement)
+    connection.execute(statement, list(rows))
     return ids_for(connection, table, key, [tuple(row[k] for k in key) for row in rows])
 
 

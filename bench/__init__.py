@@ -1,0 +1,1 @@
+"""`make bench`: sync and rule evaluation at scale against their physical ceilings (issue 9)."""
