@@ -26,6 +26,7 @@ ASANA_TOKEN = "sandbox-asana-token"
 TRELLO_KEY, TRELLO_TOKEN = "sandbox-trello-key", "sandbox-trello-token"
 GOOGLE_CLIENT, GOOGLE_SECRET = "baton-sandbox.apps.googleusercontent.com", "sandbox-secret"
 GOOGLE_REFRESH = "sandbox-refresh-token"
+GOOGLE_USER = "lea@fernweh.example"  # whose OAuth grant, contacts and Google Tasks these are
 SALESFORCE_SESSION = "00Dsandbox!sandbox-session"
 SALESFORCE_URL = "https://sandbox.my.salesforce.com"
 GOOGLE_READ_SCOPES = [f"https://www.googleapis.com/auth/{s}" for s in (
@@ -200,10 +201,10 @@ def _add_asana_task(asana: AsanaState, item: WorkItem, project: str,
 def _seed_google(org: Organisation, google: GoogleState, seeded: Seeded) -> None:
     google.oauth.register_client(GOOGLE_CLIENT, GOOGLE_SECRET)
     google.oauth.add_refresh_token(GOOGLE_REFRESH, client_id=GOOGLE_CLIENT,
-                                   user="lea@fernweh.example", scopes=GOOGLE_READ_SCOPES)
+                                   user=GOOGLE_USER, scopes=GOOGLE_READ_SCOPES)
     for m in (m for m in org.members if m.active):
         google.calendar.add_calendar(m.email, time_zone=m.timezone, summary=m.name)
-        google.calendar.share_calendar(m.email, user="lea@fernweh.example")
+        google.calendar.share_calendar(m.email, user=GOOGLE_USER)
         seeded.calendars.append(m.email)
         seeded.put(f"person:{m.key}", "google", m.email)
     for meeting in (m for m in org.meetings if m.tool == "google"):
