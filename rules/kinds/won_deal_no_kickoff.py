@@ -20,12 +20,13 @@ makes, and neither tool can see it.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from model import Deal, Task
+from model import Deal
 from rules.findings import Finding
 from rules.records import name_of, record_evidence, record_subject
 from rules.timeutil import local_date
@@ -47,19 +48,20 @@ class Params(BaseModel):
 
 def evaluate(view: ModelView, params: Params, now: datetime) -> Iterator[Finding]:
     today = local_date(now, view.default_tz)
+    index: _KickoffIndex | None = None
     for deal in view.deals:
         if not (deal.is_closed and deal.is_won) or deal.close_on is None:
             continue
         age_days = (today - deal.close_on).days
         if age_days < params.after_days or age_days > params.max_age_days:
             continue
-        searched = _delivery_sources(view, deal, params)
-        work = [t for t in view.tasks if t.source in searched]
-        if not any(_kicks_off(view, t, deal, params) for t in work):
+        index = index or _KickoffIndex(view, params)
+        searched = _delivery_sources(index, deal, params)
+        if not any(index.kicks_off(source, deal, params) for source in searched):
             yield _finding(view, deal, age_days, searched)
 
 
-def _delivery_sources(view: ModelView, deal: Deal, params: Params) -> frozenset[str]:
+def _delivery_sources(index: _KickoffIndex, deal: Deal, params: Params) -> frozenset[str]:
     """Where kickoff work could be; the finding rests on all of them being fresh.
 
     Without `delivery_sources`, that is every source holding tasks. A source that
@@ -68,28 +70,49 @@ def _delivery_sources(view: ModelView, deal: Deal, params: Params) -> frozenset[
     back every no-kickoff alert."""
     if params.delivery_sources:
         return frozenset(params.delivery_sources)
-    return frozenset({t.source for t in view.tasks} - {deal.source})
+    return index.sources - {deal.source}
 
 
-def _kicks_off(view: ModelView, task: Task, deal: Deal, params: Params) -> bool:
-    deal_key = ("deal", deal.source, deal.external_id)
-    project = view.projects.get((task.source, task.project_external_id or ""))
-    related = [("task", task.source, task.external_id)]
-    if project is not None:
-        related.append(("project", project.source, project.external_id))
-    if any(other == deal_key for key in related for other, _ in view.linked(*key)):
-        return True
-    if task.deal_external_id == deal.external_id:
-        return True
-    account = deal.account_external_id
-    if params.match_account and account and account in (
-            task.account_external_id, project.account_external_id if project else None):
-        return True
-    name = deal.name.strip().casefold()
-    if not params.match_deal_name or len(name) < params.min_name_length:
-        return False
-    texts = [task.title, project.name if project else ""]
-    return any(name in text.casefold() for text in texts)
+class _KickoffIndex:
+    """What every task could kick off, gathered once per evaluation and per source:
+    the deals it or its project is linked to, the deal and account ids it carries, and
+    its title and project name as one casefolded text. Checking a deal is then a few
+    set lookups and one substring search in C, not a loop over every task."""
+
+    def __init__(self, view: ModelView, params: Params) -> None:
+        self.linked: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+        self.deal_ids: dict[str, set[str]] = defaultdict(set)
+        self.accounts: dict[str, set[str]] = defaultdict(set)
+        texts: dict[str, list[str]] = defaultdict(list)
+        for task in view.tasks:
+            project = view.projects.get((task.source, task.project_external_id or ""))
+            related = [("task", task.source, task.external_id)]
+            if project is not None:
+                related.append(("project", project.source, project.external_id))
+            self.linked[task.source].update(
+                other for key in related for other, _ in view.linked(*key) if other[0] == "deal")
+            if task.deal_external_id:
+                self.deal_ids[task.source].add(task.deal_external_id)
+            for account in (task.account_external_id,
+                            project.account_external_id if project else None):
+                if account:
+                    self.accounts[task.source].add(account)
+            texts[task.source] += [task.title, project.name if project else ""]
+        self.sources = frozenset(texts)
+        self.text = {source: "\n".join(parts).casefold() for source, parts in texts.items()}
+
+    def kicks_off(self, source: str, deal: Deal, params: Params) -> bool:
+        if ("deal", deal.source, deal.external_id) in self.linked.get(source, ()):
+            return True
+        if deal.external_id in self.deal_ids.get(source, ()):
+            return True
+        account = deal.account_external_id
+        if params.match_account and account and account in self.accounts.get(source, ()):
+            return True
+        name = deal.name.strip().casefold()
+        if not params.match_deal_name or len(name) < params.min_name_length or "\n" in name:
+            return False
+        return name in self.text.get(source, "")
 
 
 def _finding(view: ModelView, deal: Deal, age_days: int, searched: frozenset[str]
