@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from discovery_schema import check_schema
 from fastapi.testclient import TestClient
 
 from sandbox.google_tasks import TasksState, create_app
@@ -51,24 +52,6 @@ def merged_shape(value: Any) -> Any:
     return type(value).__name__
 
 
-def check_schema(value: Any, schema: dict[str, Any], where: str = "$") -> None:
-    if "$ref" in schema:
-        schema = SPEC["schemas"][schema["$ref"]]
-    kind = schema.get("type")
-    if kind == "object":
-        assert isinstance(value, dict), where
-        for key, item in value.items():
-            assert key in schema["properties"], f"{where}.{key} is not in the spec"
-            check_schema(item, schema["properties"][key], f"{where}.{key}")
-    elif kind == "array":
-        assert isinstance(value, list), where
-        for i, item in enumerate(value):
-            check_schema(item, schema["items"], f"{where}[{i}]")
-    else:
-        expected = {"string": str, "boolean": bool, "integer": int}[kind]
-        assert type(value) is expected, f"{where}: {value!r} is not {kind}"
-
-
 @pytest.fixture
 def state() -> TasksState:
     tasks = TasksState(knobs=Knobs(clock=Clock(START)))
@@ -103,7 +86,7 @@ def titles(body: dict[str, Any]) -> list[str]:
 def test_tasklists_page_has_the_recorded_structure(client):
     body = client.get("/tasks/v1/users/@me/lists", headers=AUTH).json()
     assert merged_shape(body) == TASKLISTS_SHAPE
-    check_schema(body, {"$ref": "TaskLists"})
+    check_schema(body, {"$ref": "TaskLists"}, SPEC)
     assert [item["title"] for item in body["items"]] == ["My Tasks", "Work"]
 
 
@@ -117,7 +100,7 @@ def test_tasks_page_has_the_recorded_structure(client, work):
     assert {k: v for k, v in replica_task.items() if k in sample_task} == sample_task
     assert {k: v for k, v in replica.items() if k != "items"} == {
         k: v for k, v in TASKS_SHAPE.items() if k != "items"}
-    check_schema(body, {"$ref": "Tasks"})
+    check_schema(body, {"$ref": "Tasks"}, SPEC)
     assert {t["status"] for t in body["items"]} == {"needsAction", "completed"}
 
 
