@@ -32,7 +32,9 @@ def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
 
 @contextmanager
 def user_errors(debug: bool) -> Iterator[None]:
-    """Turn known user-facing failures into one line and an exit code."""
+    """Turn known user-facing failures into one line and an exit code (tracebacks with
+    --debug or BATON_DEBUG=1)."""
+    debug = debug or EnvSettings().debug
     try:
         yield
     except ConfigError as exc:

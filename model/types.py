@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -56,5 +55,3 @@ def enum_type(enum: type[Enum]) -> sa.Enum:
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
-
-JSONValue = Any

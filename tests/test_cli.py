@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from baton import __version__, database
 from baton.cli import app
 from model import Quarantine, RunStatus, SyncRun, SyncState
+from rules.configfile import ConfigError
 from tests.conftest import both_backends
 
 runner = CliRunner()
@@ -116,3 +117,13 @@ def test_every_command_takes_config_and_exits_2_on_bad_config(tmp_path: Path,
     result = runner.invoke(app, [*args, "--config", str(path)])
     assert result.exit_code == 2
     assert f"{path}:1:10: sources: Input should be a valid list" in result.output
+
+
+def test_baton_debug_shows_the_traceback_a_user_normally_does_not_see(tmp_path: Path) -> None:
+    path = tmp_path / "baton.yaml"
+    path.write_text("sources: 3\n")
+    quiet = runner.invoke(app, ["config", "check", "--config", str(path)])
+    loud = runner.invoke(app, ["config", "check", "--config", str(path)],
+                         env={"BATON_DEBUG": "1"})
+    assert quiet.exit_code == 2 and not isinstance(quiet.exception, ConfigError)
+    assert isinstance(loud.exception, ConfigError)
