@@ -13,12 +13,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from model import Event, EventKind, ResponseStatus
 from rules.timeutil import Interval, day_interval, merge
 from rules.view import ModelView, PersonInfo
 
 DEFAULT_TIME_OFF_PATTERN = (r"(?i)\b(ooo|out of office|vacation|holidays?|urlaub|pto|"
                             r"annual leave|parental leave|sick|time off)\b")
+
+
+class TimeOffParams(BaseModel):
+    """What counts as time off, shared by every kind that asks "is this person away?",
+    so the kinds cannot drift apart in what they accept."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    time_off_title_pattern: str = Field(DEFAULT_TIME_OFF_PATTERN, description=(
+        "regular expression: all-day events whose title matches are time off"))
+    include_holidays: bool = Field(True, description="configured holidays count as time off")
 
 
 @dataclass(frozen=True)

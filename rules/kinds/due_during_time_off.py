@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from model import Task
 from rules.findings import Evidence, Finding
@@ -34,17 +34,12 @@ from rules.records import (
     record_evidence,
     record_subject,
 )
-from rules.timeoff import DEFAULT_TIME_OFF_PATTERN, TimeOff, merged_time_off, time_off
+from rules.timeoff import TimeOff, TimeOffParams, merged_time_off, time_off
 from rules.timeutil import Interval, covered, day_interval
 from rules.view import ModelView, PersonInfo
 
 
-class Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    time_off_title_pattern: str = Field(DEFAULT_TIME_OFF_PATTERN, description=(
-        "regular expression: all-day events whose title matches are time off"))
-    include_holidays: bool = Field(True, description="configured holidays count as time off")
+class Params(TimeOffParams):
     min_off_hours_on_due_day: float = Field(4.0, gt=0, le=24, description=(
         "a date-only due date fires when this much of that local day is time off"))
     lookahead_days: int = Field(60, ge=0, description="only tasks due before now + this")

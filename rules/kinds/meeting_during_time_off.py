@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from model import ResponseStatus
 from rules.findings import Evidence, Finding
@@ -32,17 +32,12 @@ from rules.records import (
     record_subject,
     takes_time,
 )
-from rules.timeoff import DEFAULT_TIME_OFF_PATTERN, TimeOff, time_off
+from rules.timeoff import TimeOff, TimeOffParams, time_off
 from rules.timeutil import sweep_overlaps
 from rules.view import CalendarEntry, ModelView, PersonInfo
 
 
-class Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    time_off_title_pattern: str = Field(DEFAULT_TIME_OFF_PATTERN, description=(
-        "regular expression: all-day events whose title matches are time off"))
-    include_holidays: bool = Field(True, description="configured holidays count as time off")
+class Params(TimeOffParams):
     min_overlap_minutes: int = Field(1, ge=1, description="meeting time inside the time off")
     lookahead_days: int = Field(60, ge=0, description="only meetings starting before now + this")
 
