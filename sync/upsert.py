@@ -49,9 +49,10 @@ def _changed(table: sa.Table, excluded: Any, columns: Sequence[str], dialect: st
 
 def upsert_rows(connection: Connection, model: type[SQLModel], rows: Sequence[dict[str, Any]],
                 key: Sequence[str], change_columns: Sequence[str] = CHANGE_COLUMNS,
-                insert_only: Sequence[str] = (),
+                insert_only: Sequence[str] = (), with_ids: bool = True,
                 ) -> dict[tuple[Any, ...], int]:
-    """Insert or update `rows` on the unique `key`; returns {key values: id} for all rows.
+    """Insert or update `rows` on the unique `key`; returns {key values: id} for all rows
+    (nothing when `with_ids` is false: reading the ids back costs more than the upsert).
 
     `insert_only` columns are written when a row is created and never updated
     (first-seen times, values another step owns)."""
@@ -68,6 +69,8 @@ def upsert_rows(connection: Connection, model: type[SQLModel], rows: Sequence[di
                        connection.dialect.name),
     )
     connection.execute(statement, list(rows))
+    if not with_ids:
+        return {}
     return ids_for(connection, table, key, [tuple(row[k] for k in key) for row in rows])
 
 

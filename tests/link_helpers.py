@@ -1,0 +1,31 @@
+"""Store mapped records and read back what link detection sees in them.
+
+Mapping tests use this to prove a mapper keeps every text a link can hide in
+(Trello attachments, Asana `html_notes`, Salesforce `Description`): the check
+goes through the database and the same queries `sync.links` runs.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from baton import database
+from model import LinkMethod
+from sync.links import Ref, pasted_urls
+from sync.upsert import record_row, upsert_rows
+
+
+def store_records(engine: Engine, *records: SQLModel) -> None:
+    database.upgrade(engine)
+    with engine.begin() as connection:
+        for record in records:
+            upsert_rows(connection, type(record), [record_row(record)],
+                        ("source", "external_id"))
+
+
+def stored_urls(engine: Engine, *records: SQLModel) -> dict[Ref, dict[str, LinkMethod]]:
+    """Store `records`, then return every stored record's URLs as link detection reads them."""
+    store_records(engine, *records)
+    with engine.connect() as connection:
+        return dict(pasted_urls(connection))
