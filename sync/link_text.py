@@ -23,6 +23,8 @@ BARE_TOOL_URL = re.compile(
 """A tool URL pasted without its scheme (`app.asana.com/0/0/123`)."""
 TOOL_HOSTS = ("trello.com/", "asana.com/", "force.com/")
 """What a schemeless tool URL must contain (`force.com/` also ends `salesforce.com/`)."""
+ENTITY = re.compile(r"&#?\w{1,32};")
+"""An HTML entity with its `;` (`&amp;` in an href); `&copy=1` in a plain URL is no entity."""
 TRAILING = ".,;:!?*_~"
 """Sentence punctuation and Markdown emphasis that end a URL's text but not the URL."""
 MAX_DEPTH = 2
@@ -33,7 +35,7 @@ def urls_in(text: str | None) -> Iterator[str]:
     if not text or "." not in text:
         return
     if "&" in text:
-        text = html.unescape(text)
+        text = ENTITY.sub(lambda m: html.unescape(m.group()), text)
     if "://" in text:
         for match in URL.finditer(text):
             yield from _with_nested(match.group().rstrip(TRAILING), MAX_DEPTH)
