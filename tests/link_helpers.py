@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from baton import database
-from model import LinkMethod
+from model import LinkMethod, SourceState
 from sync.links import Ref, pasted_urls
 from sync.upsert import record_row, upsert_rows
 
@@ -22,6 +22,14 @@ def store_records(engine: Engine, *records: SQLModel) -> None:
         for record in records:
             upsert_rows(connection, type(record), [record_row(record)],
                         ("source", "external_id"))
+
+
+def declare_sources(engine: Engine, types: dict[str, str]) -> None:
+    """Which tool each source is, as a sync of it records (links are between tools)."""
+    database.upgrade(engine)
+    with engine.begin() as connection:
+        upsert_rows(connection, SourceState, [{"name": n, "type": t} for n, t in types.items()],
+                    ("name",), change_columns=("type",))
 
 
 def stored_urls(engine: Engine, *records: SQLModel) -> dict[Ref, dict[str, LinkMethod]]:
