@@ -12,11 +12,12 @@ person pasted never matters, only the id in it:
   `/1/<w>/project/<p>[/list/<view>]` for projects; forms whose task position is
   not known (`/0/inbox/…`, `/1/<w>/inbox/…`) offer every number as a task gid,
   which is safe because a gid is unique across all of Asana's objects.
-- **Salesforce** Lightning `/lightning/r/[<Object>/]<id>/…` on any host, Classic
-  `/<id>[/e]` and `…?id=<id>` (Visualforce) on Salesforce hosts or the hosts
-  baton stores Salesforce records under, and REST `/sobjects/<Object>/<id>`. A
+- **Salesforce** Lightning `/lightning/r/[<Object>/]<id>/…` and `/one/one.app#/sObject/<id>`
+  on any host, Classic `/<id>[/e]` and `…?id=<id>` (Visualforce) on Salesforce hosts or
+  the hosts baton stores Salesforce records under, and REST `/sobjects/<Object>/<id>`. A
   15-character id and its 18-character form are the same record (`salesforce_id18`).
-- **Google Calendar** `…/calendar/event?eid=<base64 "event-id calendar">`.
+- **Google Calendar** `…/calendar/event?eid=<eid>` and `…/r/eventedit/<eid>`, where the
+  eid is base64url of "<event id> <calendar>"; it points at every stored copy of the event.
 - Anything else: the exact URL a record is stored under (Google Tasks links).
 """
 
@@ -34,8 +35,8 @@ SALESFORCE = "salesforce:record"
 GOOGLE_EVENT = "google:event"
 EXACT_URL = "url"
 
-URL_PARTS = re.compile(r"https?://(?P<netloc>[^/?#]*)(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?",
-                       re.IGNORECASE)
+URL_PARTS = re.compile(r"https?://(?P<netloc>[^/?#]*)(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?"
+                       r"(?:#(?P<fragment>.*))?", re.IGNORECASE)
 TRELLO_ID = re.compile(r"[0-9a-fA-F]{24}")
 TRELLO_SHORT_LINK = re.compile(r"[A-Za-z0-9]{6,12}")
 SALESFORCE_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
@@ -52,18 +53,19 @@ def url_keys(url: str, salesforce_hosts: frozenset[str] = frozenset()) -> list[K
     parts = URL_PARTS.match(url)
     if parts is None:
         return [(EXACT_URL, url)]
-    netloc, path, query = parts.group("netloc").lower(), parts.group("path"), parts.group("query")
+    netloc, query = parts.group("netloc").lower(), parts.group("query") or ""
     host = netloc.rsplit("@", 1)[-1].split(":", 1)[0]
-    segments = [unquote(s) for s in path.split("/") if s]
+    segments = _segments(parts.group("path"))
     if _on(host, TRELLO_DOMAINS):
         keys = _trello(segments)
     elif _on(host, ASANA_DOMAINS):
         keys = _asana(segments)
     elif host in GOOGLE_CALENDAR_HOSTS:
-        keys = _google_event(query or "")
+        keys = _google_event(segments, query)
     else:
         classic = _on(host, SALESFORCE_DOMAINS) or netloc in salesforce_hosts
-        keys = _salesforce(segments, query or "", classic=classic)
+        keys = _salesforce(segments + _segments(parts.group("fragment") or ""), query,
+                           classic=classic)
     return [*keys, (EXACT_URL, url)]
 
 
@@ -117,6 +119,10 @@ def _apply_case(head: str, suffix: str) -> str | None:
     return fixed if _checksum(fixed) == suffix else None
 
 
+def _segments(path: str) -> list[str]:
+    return [unquote(s) for s in path.split("/") if s]
+
+
 def _on(host: str, domains: tuple[str, ...]) -> bool:
     """`host` is one of `domains` (given with a leading dot) or a subdomain of one."""
     return host.endswith(domains) or "." + host in domains
@@ -165,23 +171,31 @@ def _asana_v1(path: list[str]) -> list[Key]:
 
 
 def _salesforce(segments: list[str], query: str, *, classic: bool) -> list[Key]:
+    """`segments` run on into the fragment: the older Lightning `/one/one.app#/sObject/<id>`."""
     candidates: list[str] = []
     if segments[:2] == ["lightning", "r"]:
         candidates = segments[2:4]
     elif "sobjects" in segments:
         candidates = segments[segments.index("sobjects") + 2:][:1]
+    elif "sObject" in segments:
+        candidates = segments[segments.index("sObject") + 1:][:1]
     elif classic:
         candidates = segments[:1] + [v for k, v in parse_qsl(query) if k.lower() == "id"]
     ids = (salesforce_id18(c) for c in candidates)
     return [(SALESFORCE, i) for i in ids if i]
 
 
-def _google_event(query: str) -> list[Key]:
-    for name, value in parse_qsl(query):
-        if name == "eid":
-            try:
-                decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-            except (binascii.Error, UnicodeDecodeError, ValueError):
-                return []
-            return [(GOOGLE_EVENT, decoded.split(" ", 1)[0])] if decoded.strip() else []
-    return []
+def _google_event(segments: list[str], query: str) -> list[Key]:
+    """`?eid=<eid>` (an event's `htmlLink`) or `/r/eventedit/<eid>` (the editor's address);
+    an eid is base64url of "<event id> <calendar>"."""
+    eids = [v for k, v in parse_qsl(query) if k == "eid"]
+    eids += [segments[i + 1] for i in range(len(segments) - 1) if segments[i] == "eventedit"]
+    keys = []
+    for eid in eids:
+        try:
+            decoded = base64.urlsafe_b64decode(eid + "=" * (-len(eid) % 4)).decode()
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            continue
+        if " " in decoded.strip():
+            keys.append((GOOGLE_EVENT, decoded.split(" ", 1)[0]))
+    return keys

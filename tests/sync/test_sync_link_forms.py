@@ -143,6 +143,8 @@ def salesforce_forms(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
                                             f"{record_id}/view"),
             (f"{size} lightning related", f"https://acme.lightning.force.com/lightning/r/"
                                           f"{sobject}/{record_id}/related/Contacts/view"),
+            (f"{size} one.app", f"https://acme.lightning.force.com/one/one.app#/sObject/"
+                                f"{record_id}/view"),
             (f"{size} sandbox classic", f"https://acme--uat.sandbox.my.salesforce.com/"
                                         f"{record_id}"),
             (f"{size} sandbox lightning", f"https://acme--uat.sandbox.lightning.force.com/"
@@ -170,9 +172,11 @@ def google_records() -> list[Stored]:
     for raw in sample("google/calendar/events_list_singleEvents_page1.json")["items"][:4]:
         event = map_event(raw, context)
         link = raw["htmlLink"]
+        eid = link.split("eid=", 1)[1]
         forms = (("htmlLink", link),
                  ("calendar.google.com", link.replace("www.google.com", "calendar.google.com")),
-                 ("time zone added", f"{link}&ctz=Europe/Berlin"))
+                 ("time zone added", f"{link}&ctz=Europe/Berlin"),
+                 ("editor", f"https://calendar.google.com/calendar/u/0/r/eventedit/{eid}"))
         found.append(Stored(_ref("event", event), event.url, forms))
     return found
 
