@@ -11,7 +11,8 @@ the link step is a few dictionary lookups per URL and no query per URL.
 A link joins records of two different tools: a Trello card attached to
 another card, or an Asana task mentioning another, is related work, not the
 same work twice. Detection is complete on every run, so a link whose URL was
-removed is removed too; links an admin made or refuted are never touched.
+removed is removed too; a link an admin made is never touched, and a refuted
+one stays refuted.
 """
 
 from __future__ import annotations
