@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 URL = re.compile(r"https?://[^\s<>\"'`\[\](){}|\\^]+", re.IGNORECASE)
 BARE_TOOL_URL = re.compile(
-    r"(?<![\w./:@-])(?:[a-z0-9-]+\.)*(?:trello\.com|asana\.com|salesforce\.com|force\.com)"
+    r"(?<![a-z0-9./:@-])(?:[a-z0-9-]+\.)*(?:trello\.com|asana\.com|salesforce\.com|force\.com)"
     r"/[^\s<>\"'`\[\](){}|\\^]*", re.IGNORECASE)
 """A tool URL pasted without its scheme (`app.asana.com/0/0/123`)."""
 TOOL_HOSTS = ("trello.com/", "asana.com/", "force.com/")
@@ -30,20 +30,21 @@ TRAILING = ".,;:!?*_~"
 MAX_DEPTH = 2
 
 
-def urls_in(text: str | None) -> Iterator[str]:
-    """Every URL in `text`, in order, each followed by the URLs it carries in its query."""
+def urls_in(text: str | None, depth: int = MAX_DEPTH) -> Iterator[str]:
+    """Every URL in `text`, in order, each followed by the URLs it carries in its query
+    (to `depth` levels of redirect)."""
     if not text or "." not in text:
         return
     if "&" in text:
         text = ENTITY.sub(lambda m: html.unescape(m.group()), text)
     if "://" in text:
         for match in URL.finditer(text):
-            yield from _with_nested(match.group().rstrip(TRAILING), MAX_DEPTH)
+            yield from _with_nested(match.group().rstrip(TRAILING), depth)
     lowered = text.lower()
     if not any(host in lowered for host in TOOL_HOSTS):  # most texts name no tool host
         return
     for match in BARE_TOOL_URL.finditer(URL.sub(" ", text) if "://" in text else text):
-        yield from _with_nested("https://" + match.group().rstrip(TRAILING), MAX_DEPTH)
+        yield from _with_nested("https://" + match.group().rstrip(TRAILING), depth)
 
 
 def _with_nested(url: str, depth: int) -> Iterator[str]:
@@ -56,5 +57,4 @@ def _with_nested(url: str, depth: int) -> Iterator[str]:
     except ValueError:  # a malformed authority such as an unclosed IPv6 bracket
         return
     for _, value in parse_qsl(query):
-        for match in URL.finditer(value):
-            yield from _with_nested(match.group().rstrip(TRAILING), depth - 1)
+        yield from urls_in(value, depth - 1)
