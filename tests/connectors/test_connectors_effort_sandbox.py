@@ -32,6 +32,7 @@ NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 ASANA_TOKEN = "0/effort-test-pat"
 KEY, TOKEN = "effort-test-key-0123456789", "effort-test-token-abcdefghij"
 DUE = date(2026, 3, 20)
+MINUTES = "Time estimate \u2013 minutes"  # with an en dash, as people type it
 
 
 def tasks(batches: list[Batch]) -> dict[str, Task]:
@@ -165,7 +166,7 @@ def trello() -> Iterator[Board]:
     fields = {
         "urgent": state.add_custom_field(board, "Urgent", "checkbox"),
         "points": state.add_custom_field(board, "Story points", "number"),
-        "minutes": state.add_custom_field(board, "Time estimate – minutes", "number"),
+        "minutes": state.add_custom_field(board, MINUTES, "number"),
         "text": state.add_custom_field(board, "Est. hours", "text"),
         "choice": state.add_custom_field(board, "Effort [days]", "list",
                                          options=["0.5", "1", "2"]),
@@ -191,11 +192,11 @@ def test_trello_reads_board_custom_fields_then_labels(trello: Board) -> None:
     found = {title: (t.estimate_hours, t.estimate_from) for title, t in
              tasks(trello.pull()).items()}
     assert found == {
-        "minutes": (0.75, '"Time estimate – minutes" (minutes)'),
+        "minutes": (0.75, f'"{MINUTES}" (minutes)'),
         "text": (1.5, '"Est. hours" (hours)'),
         "choice": (4.0, '"Effort [days]" (days)'),
         "label only": (2.5, 'labels like "8h"'),
-        "nothing": (None, '"Time estimate – minutes" (minutes)'),
+        "nothing": (None, f'"{MINUTES}" (minutes)'),
     }
 
 

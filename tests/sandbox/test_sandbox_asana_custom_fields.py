@@ -78,7 +78,7 @@ def test_full_fields_use_the_specs_names_and_enums(answer: tuple[httpx.Client, A
 def test_opt_fields_select_what_the_connector_asks(answer: tuple[httpx.Client, Any]) -> None:
     client, ids = answer
     fields = fields_of(client, ids["task"], opt_fields=FIELDS + ",custom_fields.description")
-    effort, tracked, text, size = fields
+    effort, _, text, size = fields
     assert effort == {"gid": effort["gid"], "name": "Effort", "resource_subtype": "number",
                       "type": "number", "format": "custom", "custom_label": "hrs",
                       "number_value": 2.2, "display_value": "2.2", "precision": 1,
