@@ -125,7 +125,7 @@ def status(config: ConfigOption = None, debug: DebugOption = False) -> None:
         with Session(engine) as session:
             rows = sync_status.collect(session, [s.name for s in loaded.sources])
         render_status(rows, EnvSettings().now, tty=sys.stdout.isatty())
-        for line in stored_effort(engine, [s.name for s in loaded.sources]) or []:
+        for line in stored_effort(engine, loaded.sources) or []:
             typer.echo(line)
 
 

@@ -8,6 +8,7 @@ none at all) simply has nothing to say yet.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -16,15 +17,16 @@ from sqlmodel import Session
 
 from baton import database
 from baton.config import BatonConfig
-from baton.sources import AsanaSource, TrelloSource
+from baton.sources import AsanaSource, Source, TrelloSource
 from sync.status import EffortStatus, effort
 
 NO_FIELD_HINT = "no effort field found: name it with estimate_field in baton.yaml"
 
 
-def effort_line(entry: EffortStatus) -> str:
+def effort_line(entry: EffortStatus, configurable: bool = True) -> str:
     """`effort asana-main: 14 open tasks; estimates from "Estimate (h)" (hours) on 11;
-    3 without an estimate ("Estimate (h)" (hours) empty on 2, no effort field on 1)`."""
+    3 without an estimate ("Estimate (h)" (hours) empty on 2, no effort field on 1)`.
+    The hint to name the field is only for sources that take `estimate_field`."""
     parts = [f"{entry.open_tasks} open task{'s' if entry.open_tasks != 1 else ''}"]
     if entry.by_field:
         parts.append("estimates from " + ", ".join(
@@ -33,7 +35,7 @@ def effort_line(entry: EffortStatus) -> str:
         why = [f"{name} empty on {count}" for name, count in _biggest_first(entry.empty)]
         why += [f"no effort field on {entry.no_field}"] if entry.no_field else []
         parts.append(f"{entry.without_estimate} without an estimate ({', '.join(why)})")
-    if not entry.by_field and not entry.empty:
+    if configurable and not entry.by_field and not entry.empty:
         parts.append(NO_FIELD_HINT)
     return f"effort {entry.source}: " + "; ".join(parts)
 
@@ -42,14 +44,16 @@ def _biggest_first(counts: dict[str, int]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
-def stored_effort(engine: Engine, sources: list[str]) -> list[str] | None:
+def stored_effort(engine: Engine, sources: Sequence[Source]) -> list[str] | None:
     """Effort lines from the database; None when it holds no synced effort facts yet."""
     inspector = sa.inspect(engine)
     if not inspector.has_table("task") or "estimate_from" not in {
             column["name"] for column in inspector.get_columns("task")}:
         return None
+    configurable = {s.name for s in sources if isinstance(s, AsanaSource | TrelloSource)}
     with Session(engine) as session:
-        return [effort_line(entry) for entry in effort(session, sources)]
+        return [effort_line(entry, entry.source in configurable)
+                for entry in effort(session, [s.name for s in sources])]
 
 
 def configured_effort(config: BatonConfig) -> list[str]:
@@ -66,8 +70,7 @@ def configured_effort(config: BatonConfig) -> list[str]:
     if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
         return lines
     try:
-        found = stored_effort(database.make_engine(config.database),
-                              [s.name for s in config.sources])
+        found = stored_effort(database.make_engine(config.database), config.sources)
     except sa.exc.SQLAlchemyError:
         return [*lines, "effort: database not reachable; `baton status` shows it later"]
     return lines + (found or [])

@@ -52,6 +52,7 @@ def store(database_url: str) -> None:
                                                     RecordState.completed),
             task(7, "asana-main", None, None, RecordState.deleted),
             task(8, "trello-studio", None, None), task(9, "trello-studio", None, None),
+            task(10, "google", None, None),
         ])
         session.commit()
     engine.dispose()
@@ -59,6 +60,7 @@ def store(database_url: str) -> None:
 
 ASANA_LINE = (f"effort asana-main: 5 open tasks; estimates from {HOURS} on 2, {DAYS} on 1; "
               f"2 without an estimate ({HOURS} empty on 1, no effort field on 1)")
+GOOGLE_LINE = "effort google: 1 open task; 1 without an estimate (no effort field on 1)"
 TRELLO_LINE = ("effort trello-studio: 2 open tasks; 2 without an estimate (no effort field "
                "on 2); no effort field found: name it with estimate_field in baton.yaml")
 
@@ -71,7 +73,7 @@ def test_status_says_which_field_and_how_many_open_tasks_lack_one(tmp_path: Path
     result = runner.invoke(app, ["status", "--config", str(config)])
     assert result.exit_code == 0, result.output
     effort = [line for line in result.output.splitlines() if line.startswith("effort")]
-    assert effort == [ASANA_LINE, TRELLO_LINE]  # google has no tasks: no line
+    assert effort == [ASANA_LINE, TRELLO_LINE, GOOGLE_LINE]
 
 
 def test_config_check_says_how_effort_is_found_then_what_sync_found(tmp_path: Path) -> None:
@@ -85,7 +87,7 @@ def test_config_check_says_how_effort_is_found_then_what_sync_found(tmp_path: Pa
     assert not (tmp_path / "baton.db").exists(), "config check creates no database"
     store(url)
     after = runner.invoke(app, ["config", "check", "--config", str(config)])
-    assert after.output.splitlines()[3:] == [ASANA_LINE, TRELLO_LINE]
+    assert after.output.splitlines()[3:] == [ASANA_LINE, TRELLO_LINE, GOOGLE_LINE]
 
 
 def test_a_database_from_before_effort_was_stored_has_nothing_to_say(tmp_path: Path) -> None:
