@@ -127,8 +127,9 @@ def test_start_is_a_date_and_due_an_instant() -> None:
 
 
 @pytest.mark.parametrize(("names", "hours"), [
-    (["8h"], 8.0), (["urgent", "2.5h"], 2.5), (["2.5 H"], 2.5), (["8 hours"], None),
-    (["h8"], None), ([], None), (["3h", "5h"], 3.0),
+    (["8h"], 8.0), (["urgent", "2.5h"], 2.5), (["2.5 H"], 2.5), (["8 hours"], 8.0),
+    (["90 min"], 1.5), (["1h 30m"], 1.5), (["3D", "2"], None), (["h8"], None), ([], None),
+    (["3h", "5h"], 3.0),
 ])
 def test_estimate_comes_from_an_hours_label(names: list[str], hours: float | None) -> None:
     raw = alpha_card()
@@ -271,8 +272,8 @@ def test_uploaded_image_attachment_is_a_link_target_url(engine: Engine) -> None:
         "title": "Capture from email, Slack, and Teams", "description": raw["desc"],
         "project_external_id": BOARD, "section": "Trello Starter Guide",
         "parent_external_id": None, "start_on": None, "due_on": None, "due_at": None,
-        "completed_at": None, "estimate_hours": None, "contact_external_id": None,
-        "account_external_id": None, "deal_external_id": None}
+        "completed_at": None, "estimate_hours": None, "estimate_from": None,
+        "contact_external_id": None, "account_external_id": None, "deal_external_id": None}
     found = list(stored_urls(engine, task)[("task", SOURCE, IMAGE_CARD)].items())
     assert found[-1] == (download, LinkMethod.url_in_attachment)
     attachment_urls = [u for u, m in found if m is LinkMethod.url_in_attachment]
