@@ -209,13 +209,11 @@ def rules_preview_command(file: RulesFileArgument = None, config: cli.ConfigOpti
 
 
 def preview_lines(outcome: evaluate.Outcome, baseline: evaluate.Outcome | None) -> list[str]:
-    """The preview report: would open / resolve / keep / held, one alert per line."""
+    """The preview report: would open / resolve / retire / restore / keep / held, one alert
+    per line."""
     live = {(s.action, s.fingerprint) for s in baseline.steps} if baseline else set()
-    sections = (("would open", (*evaluate.OPENS, "pending", "silence")),
-                ("would resolve", ("resolve", "drop_pending")),
-                ("would keep", ("keep",)), ("held (stale data)", ("stale", "held")))
     lines: list[str] = []
-    for heading, actions in sections:
+    for heading, actions in evaluate.PREVIEW_SECTIONS:
         steps = outcome.of(*actions)
         lines.append(f"{heading}: {len(steps)}")
         for step in steps:

@@ -155,9 +155,11 @@ def test_preview_shows_what_a_change_would_open_and_resolve_without_writing(
     assert lines[1:] == [
         "would open: 1",
         '  [critical] late-critical: "Brief caterer" is overdue <new, open>',
-        "would resolve: 1",
-        '  [info] unowned: "Print badges" is due soon and nobody owns it <#2 open, resolve> '
+        "would resolve: 0",
+        "would retire: 1",
+        '  [info] unowned: "Print badges" is due soon and nobody owns it <#2 open, retire> '
         '(rule "unowned" is no longer configured)',
+        "would restore: 0",
         "would keep: 1",
         '  [warning] late: "Brief caterer" is overdue <#1 open, keep>',
         "held (stale data): 0"]
