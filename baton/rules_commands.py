@@ -123,7 +123,8 @@ def alerts_command(config: cli.ConfigOption = None,
                        "--format", help="table for people, json for scripts.")
                    ] = OutputFormat.table,
                    debug: cli.DebugOption = False) -> None:
-    """List alerts (newest first); pending ones, still inside min_duration, are left out."""
+    """List alerts (newest first); pending ones (still inside min_duration) and retired
+    ones (their rule is gone) are left out unless asked for with --status."""
     with cli.user_errors(debug):
         loaded = cli.load(config)
         engine = database.make_engine(loaded.database)
@@ -148,8 +149,8 @@ def alerts_command(config: cli.ConfigOption = None,
 
 def _alert_rows(session: Session, status: AlertStatus | None) -> list[dict[str, Any]]:
     statement = select(Alert).order_by(col(Alert.last_seen).desc(), col(Alert.id).desc())
-    statement = statement.where(Alert.status == status if status is not None
-                                else Alert.status != AlertStatus.pending)
+    statement = statement.where(Alert.status == status if status is not None else
+                                col(Alert.status).not_in(lifecycle.UNLISTED))
     alerts = list(session.exec(statement).all())
     return [{
         "id": a.id, "rule": a.rule, "kind": a.kind, "severity": a.severity.value,

@@ -33,14 +33,13 @@ from model import (
     SourceState,
     Task,
 )
+from rules.lifecycle import UNLISTED
 from rules.view import PersonSettings, RulesContext
 
 ACTIVE = (AlertStatus.open, AlertStatus.acked, AlertStatus.snoozed)
-HIDDEN = (AlertStatus.pending, AlertStatus.retired)
-"""Listed only when asked for by name: not yet confirmed, or their rule is gone."""
 SEVERITY_ORDER = (Severity.critical, Severity.warning, Severity.info)
 STATUS_CHOICES = ("active", *(s.value for s in AlertStatus), "all")
-STATUS_PILLS = ("active", *(s.value for s in AlertStatus if s not in HIDDEN))
+STATUS_PILLS = ("active", *(s.value for s in AlertStatus if s not in UNLISTED))
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ class AlertFilters:
 
     def statuses(self) -> tuple[AlertStatus, ...]:
         if self.status == "all":
-            return tuple(s for s in AlertStatus if s not in HIDDEN)
+            return tuple(s for s in AlertStatus if s not in UNLISTED)
         if self.status in {s.value for s in AlertStatus}:
             return (AlertStatus(self.status),)
         return ACTIVE
@@ -283,7 +282,7 @@ def facets(session: Session, context: RulesContext, now: datetime,
            filters: AlertFilters | None = None) -> Facets:
     """Menus list every choice; status counts follow the other filters, so each pill says
     what clicking it would show."""
-    alerts = list(session.exec(select(Alert).where(col(Alert.status).not_in(HIDDEN))))
+    alerts = list(session.exec(select(Alert).where(col(Alert.status).not_in(UNLISTED))))
     lookup = Lookup.load(session, context, alerts)
     items = [lookup.item(a, now) for a in alerts]
     people = {p.email: p for i in items for p in i.people}

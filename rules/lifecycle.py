@@ -39,6 +39,8 @@ from rules.findings import Firing
 
 ACTOR = "baton"
 ACTIVE = (AlertStatus.open, AlertStatus.acked, AlertStatus.snoozed, AlertStatus.silenced)
+UNLISTED = (AlertStatus.pending, AlertStatus.retired)
+"""Statuses nobody is shown unless they ask for them by name."""
 
 
 @dataclass(frozen=True)
