@@ -62,7 +62,8 @@ def _save(request: Request, viewer: AdminUser, session: SessionDep, settings: Se
     digest: then show the preview and ask."""
     sections = rules_admin.preview(session, config, settings, now)
     needed = rules_admin.confirmation(sections)
-    if needed is not None and not hmac.compare_digest(needed.digest, confirmed):
+    if needed is not None and not hmac.compare_digest(needed.digest.encode(),
+                                                      confirmed.encode("utf-8")):
         return _editor(request, viewer, session, text, note=note, valid=len(config.rules),
                        sections=sections, confirm=needed, stale_confirm=bool(confirmed))
     try:

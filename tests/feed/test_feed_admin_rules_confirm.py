@@ -102,6 +102,8 @@ def test_a_confirmation_for_another_preview_asks_again(app: FastAPI,
     answer = browser.post("/admin/rules", {"text": NO_RULES, "op": "confirm",
                                            "confirm": "0" * 32})
     assert answer.status_code == 200 and "What this save would do changed" in answer.text
+    odd = browser.post("/admin/rules", {"text": NO_RULES, "op": "confirm", "confirm": "ä€"})
+    assert odd.status_code == 200 and "Nothing was saved yet" in odd.text
     assert versions(feed_engine) == 1
     assert browser.post("/admin/rules", {"text": NO_RULES, "op": "confirm"},
                         csrf=False).status_code == 403
