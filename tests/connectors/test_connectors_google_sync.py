@@ -356,3 +356,45 @@ def test_attendee_calendar_sees_its_own_copy_with_self_flag(sandbox: Sandbox) ->
     ana_copy = next(k for k in review if k.startswith(ANA))
     [mine] = [a for b in batches for a in b.attendees.get(ana_copy, []) if a.is_self]
     assert (mine.email, mine.response) == (ANA, ResponseStatus.tentative)
+
+
+def distinct(sandbox: Sandbox, path_part: str) -> list[dict[str, str]]:
+    """Queries in order, a repeat (google-auth's retry after refreshing a token) once."""
+    unique = dict.fromkeys(tuple(sorted(q.items())) for q in sandbox.recorder.queries(path_part))
+    return [dict(q) for q in unique]
+
+
+def test_one_pull_asks_every_calendar_for_the_same_window(sandbox: Sandbox) -> None:
+    readings = iter(range(1000))
+    connector = sandbox.connector([ANA, BO])
+    connector.clock = lambda: NOW + timedelta(minutes=next(readings))  # time flies
+    pull(connector, "events", {})
+    windows = {(q["timeMin"], q["timeMax"]) for q in sandbox.recorder.queries("/events")}
+    assert windows == {("2026-02-10T09:00:00Z", "2026-09-15T09:00:00Z")}
+
+
+def test_the_window_moves_by_listing_the_uncovered_slice(sandbox: Sandbox) -> None:
+    connector = sandbox.connector([ANA])
+    cursors: dict[str, str | None] = {}
+    pull(connector, "events", cursors)
+    first = EventsCursor.loads(cursors[f"events:{ANA}"])
+    assert first is not None
+    sandbox.state.knobs.clock.advance(timedelta(days=3))  # wanted end still covered
+    sandbox.recorder.requests.clear()
+    pull(connector, "events", cursors)
+    assert [set(q) & {"syncToken", "timeMin"} for q in distinct(sandbox, "/events")] == [
+        {"syncToken"}]
+
+    sandbox.state.knobs.clock.advance(timedelta(days=17))
+    sandbox.recorder.requests.clear()
+    batches = pull(connector, "events", cursors)
+    changes, gap = distinct(sandbox, "/events")
+    assert changes["syncToken"] == first.sync and "timeMin" not in changes
+    later = NOW + timedelta(days=20)
+    assert (gap["timeMin"], gap["timeMax"]) == ("2026-09-15T09:00:00Z", "2026-10-05T09:00:00Z")
+    assert "syncToken" not in gap and gap["singleEvents"] == gap["showDeleted"] == "true"
+    assert batches[-1].complete == ListingScope(
+        "event", (("calendar_id", ANA),), Window(first.covered.end, later + timedelta(days=187)))
+    moved = EventsCursor.loads(cursors[f"events:{ANA}"])
+    assert moved == EventsCursor(moved.sync if moved else "", Window(
+        first.covered.start, later + timedelta(days=187)))
