@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from connectors.batch import Batch, Window
 from connectors.batch import Scope as ListingScope
 from connectors.google import GoogleConnector, OAuthAuth
-from connectors.google.events import EventsCursor
+from connectors.google.events import EventsCursor, EventWindow, joined
 from connectors.policy import CallPolicy
 from model import EventKind, RecordState, ResponseStatus
 from sandbox.google import GoogleState, create_app
@@ -398,3 +398,29 @@ def test_the_window_moves_by_listing_the_uncovered_slice(sandbox: Sandbox) -> No
     moved = EventsCursor.loads(cursors[f"events:{ANA}"])
     assert moved == EventsCursor(moved.sync if moved else "", Window(
         first.covered.start, later + timedelta(days=187)))
+
+
+@pytest.mark.parametrize(("covered", "expected"), [
+    # covered ahead of what is wanted: nothing to list
+    ((-30, 187), []),
+    # time moved on: the slice ahead, reaching a week past the wanted end
+    ((-50, 170), [(170, 187)]),
+    # a longer `past` configured since: the slice behind as well
+    ((-10, 187), [(-30, -10)]),
+    # idle for a long time: the slice starts at the wanted start, not at the old end
+    ((-400, -200), [(-30, 187)]),
+])
+def test_the_uncovered_slices_of_the_wanted_window(covered: tuple[int, int],
+                                                   expected: list[tuple[int, int]]) -> None:
+    def window(days: tuple[int, int]) -> Window:
+        return Window(NOW + timedelta(days=days[0]), NOW + timedelta(days=days[1]))
+
+    wanted = EventWindow(timedelta(days=30), timedelta(days=180))
+    gaps = wanted.gaps(window(covered), NOW)
+    assert gaps == [window(e) for e in expected]
+    for gap in gaps:  # listing them leaves the wanted window covered
+        covered_now = joined(window(covered), gap)
+        assert covered_now.start <= gap.start and covered_now.end >= gap.end
+    if gaps:
+        last = joined(joined(window(covered), gaps[0]), gaps[-1])
+        assert wanted.gaps(last, NOW) == []
