@@ -138,7 +138,7 @@ def create_app(state: SalesforceState) -> ASGIApp:
         records = body["records"]
         fault = state.knobs.take("malformed", path) if isinstance(records, list) and records \
             else None
-        if fault is not None and isinstance(records, list):
+        if fault is not None:
             body["records"] = [fault.broken(records[0], "Id", _malformed), *records[1:]]
         payload = json.dumps(body, separators=(",", ":")).encode()
         if state.knobs.take("truncated", path):
