@@ -26,6 +26,8 @@ from feed.schemas import ErrorOut
 from feed.settings import FeedSettings
 
 STATIC = Path(__file__).parent / "static"
+ROUTERS = tuple(m.router for m in (signin, alerts, people, status, admin, admin_people, atom,
+                                   api))
 API_PREFIX = "/api/"
 ERROR_CODES = {400: "bad_request", 401: "not_signed_in", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 409: "conflict", 413: "too_large",
@@ -47,8 +49,8 @@ def create_app(settings: FeedSettings, engine: Engine) -> FastAPI:
     app.state.engine = engine
     app.state.templates = make_environment(settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (signin, alerts, people, status, admin, admin_people, atom, api):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     _install_handlers(app)
     app.middleware("http")(_security_headers)
     return app
