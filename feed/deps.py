@@ -1,7 +1,7 @@
 """Request dependencies as `Annotated` aliases, so route signatures read like sentences.
 
 `CurrentUser` accepts a session cookie (browsers) or `Authorization: Bearer
-<login token>` (scripts). `require_role(Role.coordinator)` is itself an alias:
+<API token>` (scripts). `require_role(Role.coordinator)` is itself an alias:
 the permission check is part of the signature, not buried in the body.
 `CsrfForm` parses an urlencoded body and rejects it unless it echoes the
 session's CSRF token; bearer clients have no session, so they cannot post forms.
@@ -60,19 +60,22 @@ BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", description=(
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 
-def current_viewer(request: Request, session: SessionDep, now: NowDep,
+def current_viewer(request: Request, session: SessionDep, settings: SettingsDep, now: NowDep,
                    bearer: BearerDep) -> Viewer:
-    """`BEARER` as a dependency is what declares the scheme in the OpenAPI document."""
+    """A bearer API token, else the session cookie. (`BEARER` as a dependency is what
+    declares the scheme in the OpenAPI document.) Commits the last-used/seen stamp."""
     if bearer is not None:
-        user = user_for_token(session, bearer.credentials, TokenKind.login, now)
-        if user is None:
-            raise NotSignedIn("invalid or revoked token")
-        session.commit()
-        return Viewer(user, None)
-    secret = request.cookies.get(SESSION_COOKIE)
-    viewer = session_viewer(session, secret, now) if secret else None
+        user = user_for_token(session, bearer.credentials, TokenKind.api, now)
+        viewer = Viewer(user, None) if user is not None else None
+        problem = ("that is not a live API token (sign-in tokens are not API tokens; "
+                   "`baton users token NAME --api` issues one)")
+    else:
+        secret = request.cookies.get(SESSION_COOKIE)
+        viewer = session_viewer(session, secret, now, settings.session_idle) if secret else None
+        problem = "sign in first"
     if viewer is None:
-        raise NotSignedIn("sign in first")
+        raise NotSignedIn(problem)
+    session.commit()
     return viewer
 
 

@@ -19,13 +19,21 @@ from feed.app import ROUTERS
 from feed.queries import STATUS_CHOICES
 from feed.users import Role
 from model import AlertStatus, Severity
-from tests.feed.feed_factories import NOW, alert, browser_for, person, sign_in, user_token
+from tests.feed.feed_factories import (
+    NOW,
+    alert,
+    api_token,
+    browser_for,
+    person,
+    sign_in,
+    user_token,
+)
 
 
 def api(app: FastAPI, engine: Engine, role: Role = Role.viewer, name: str | None = None
         ) -> TestClient:
     client = TestClient(app)
-    client.headers["Authorization"] = f"Bearer {user_token(engine, role, name)}"
+    client.headers["Authorization"] = f"Bearer {api_token(engine, role, name)}"
     return client
 
 
@@ -94,7 +102,7 @@ def test_coordinator_acts_with_a_bearer_token(app: FastAPI, feed_engine: Engine)
         "until": IN_A_WEEK.isoformat(), "note": "after the fair"}).json()
     assert body["alert"]["status"] == "snoozed"
     assert body["history"][0]["action"] == "snooze"
-    assert body["history"][0]["actor"] == "coordinator-user"
+    assert body["history"][0]["actor"] == "coordinator-script"
 
 
 def test_cookie_session_needs_the_csrf_header(app: FastAPI, feed_engine: Engine) -> None:
@@ -133,7 +141,7 @@ def test_api_conforms_to_its_schema(app: FastAPI, feed_engine: Engine) -> None:
     from schemathesis.specs.openapi.checks import positive_data_acceptance
 
     seed(feed_engine, 2)
-    headers = {"Authorization": f"Bearer {user_token(feed_engine, Role.coordinator)}"}
+    headers = {"Authorization": f"Bearer {api_token(feed_engine, Role.coordinator)}"}
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
 
     @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
