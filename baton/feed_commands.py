@@ -80,7 +80,7 @@ def _checked_base_url(value: str) -> str:
     if value and (parts.scheme not in ("http", "https") or not parts.netloc
                   or parts.query or parts.fragment):
         raise typer.BadParameter(f'"{value}" is not a root URL such as '
-                                 "https://feed.example.org or https://example.org/baton")
+                                 "https://alerts.example.org")
     return value
 
 

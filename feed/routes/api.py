@@ -1,9 +1,10 @@
 """The JSON API under /api/v1: the pages' twins, for scripts and other tools.
 
-Authenticate with `Authorization: Bearer <login token>` (from `baton users
-add`). A browser session works too, but then actions must also send the
-session's CSRF token in `X-CSRF-Token`. Errors always have one shape
-(`ErrorOut`); list endpoints page with an opaque `cursor`.
+Authenticate with `Authorization: Bearer <API token>` (from `baton users
+token NAME --api`; sign-in tokens are not accepted). A browser session works
+too, but then actions must also send the session's CSRF token in `X-CSRF-Token`.
+Errors always have one shape (`ErrorOut`); list endpoints page with an opaque
+`cursor`. The OpenAPI document is /api/v1/openapi.json.
 """
 
 from __future__ import annotations

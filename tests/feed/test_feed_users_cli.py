@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from baton.config import load_config
-from baton.feed_commands import feed_settings, public_root, users_app
+from baton.feed_commands import feed_settings, public_root, serve, users_app
 from baton.rules_commands import context_for
 from tests.feed.feed_factories import RULES_TEXT
 
@@ -128,3 +129,14 @@ def test_links_use_the_base_url_else_the_bind_address(config: Path, base_url: st
     settings = feed_settings(load_config(config), base_url=public_root(base_url, host, 8750))
     assert settings.base_url == root
     assert settings.use_secure_cookies is secure and settings.https is secure
+
+
+@pytest.mark.parametrize("base_url", ["ftp://feed.example", "feed.example",
+                                      "https://feed.example/?x=1", "https://"])
+def test_a_bad_base_url_is_a_usage_error(config: Path, base_url: str) -> None:
+    app = typer.Typer()
+    app.command()(serve)
+    app.command()(lambda: None)  # two commands, so `serve` is addressed by name
+    answer = CliRunner().invoke(app, ["serve", "--base-url", base_url, "--config", str(config)])
+    words = " ".join(re.sub("[│╭╮╰╯─]", " ", answer.output).split())  # unwrap the box
+    assert answer.exit_code == 2 and "is not a root URL" in words
