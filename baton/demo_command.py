@@ -25,10 +25,11 @@ from baton.rules_commands import evaluate_stored
 from baton.sandbox_command import DEFAULT_RULES
 from baton.sync_command import sync_all
 from feed.app import create_app
-from feed.users import Role, add_user
+from feed.users import SIGNIN_LIFETIME, Role, add_user
 from sandbox.run import sandbox_config, start_sandbox
 
 DEMO_USER = "demo"
+LINK_MINUTES = int(SIGNIN_LIFETIME.total_seconds() // 60)
 
 
 def demo(port: Annotated[int, typer.Option(help="Port of the feed.")] = DEFAULT_PORT,
@@ -60,11 +61,12 @@ def demo(port: Annotated[int, typer.Option(help="Port of the feed.")] = DEFAULT_
         with Session(engine) as session:
             token = add_user(session, DEMO_USER, Role.admin, now).token
             session.commit()
-        app = create_app(feed_settings(loaded), engine)
         url = f"http://{DEFAULT_HOST}:{port}"
+        app = create_app(feed_settings(loaded, base_url=url), engine)
         typer.echo(f"\nbaton demo is ready: open\n\n  {url}/login?token={token}\n\n"
-                   f"(signed in as {DEMO_USER}, an admin; config in {config_path}; "
-                   "Ctrl-C stops everything)\n")
+                   f"(signs you in as {DEMO_USER}, an admin: once, within {LINK_MINUTES} minutes; "
+                   f"`baton users token {DEMO_USER} --config {config_path}` prints a fresh "
+                   "one; Ctrl-C stops everything)\n")
         uvicorn.run(app, host=DEFAULT_HOST, port=port, log_level="warning")
     finally:
         sandbox.stop()

@@ -4,7 +4,7 @@ The database is the largest size's, after its full sync and evaluation, so
 alerts point at real records. If evaluation opened fewer than N, copies of the
 real ones (same rule, subjects and evidence; a new fingerprint) make up the
 rest. The feed is served by `sandbox.server.start` in this process, and the
-client (plain `requests`, a signed-in viewer's Bearer token) runs in a child,
+client (plain `requests`, a viewer's API token as Bearer) runs in a child,
 so server and client do not share a GIL.
 """
 
@@ -51,12 +51,13 @@ def top_up(engine: sa.Engine, target: int) -> int:
 
 
 def _viewer_token(engine: sa.Engine) -> str:
-    from feed.users import Role, add_user
+    from feed.users import Role, TokenKind, add_user, issue_token
 
     with Session(engine) as session:
         issued = add_user(session, "bench-viewer", Role.viewer, NOW)
+        token = issue_token(session, issued.user, TokenKind.api, NOW, label="bench")
         session.commit()
-        return issued.token
+        return token
 
 
 def _one_backend(config_path: Path, alerts: int) -> dict[str, tuple[float, float, int]]:

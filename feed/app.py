@@ -26,6 +26,11 @@ from feed.schemas import ErrorOut
 from feed.settings import FeedSettings
 
 STATIC = Path(__file__).parent / "static"
+STATIC_PREFIX = "/static/"
+HSTS = "max-age=31536000"
+"""One year; no includeSubDomains: the feed cannot speak for its parent domain's hosts."""
+ROUTERS = tuple(m.router for m in (signin, alerts, people, status, admin, admin_people, atom,
+                                   api))
 API_PREFIX = "/api/"
 ERROR_CODES = {400: "bad_request", 401: "not_signed_in", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 409: "conflict", 413: "too_large",
@@ -47,8 +52,8 @@ def create_app(settings: FeedSettings, engine: Engine) -> FastAPI:
     app.state.engine = engine
     app.state.templates = make_environment(settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (signin, alerts, people, status, admin, admin_people, atom, api):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     _install_handlers(app)
     app.middleware("http")(_security_headers)
     return app
@@ -57,10 +62,17 @@ def create_app(settings: FeedSettings, engine: Engine) -> FastAPI:
 async def _security_headers(request: Request,
                             call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     """No script may run (the feed needs none), nothing may frame it, and the Atom
-    token in a URL never leaks to the tools we link to through Referer."""
+    token in a URL never leaks to the tools we link to through Referer. Nothing but the
+    static files may be stored by a browser or proxy: pages show alerts, a feed URL or a
+    CSRF token, and a shared machine's cache must not keep them after sign-out. Over
+    https, browsers are told never to fall back to plain http."""
     response = await call_next(request)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if not request.url.path.startswith(STATIC_PREFIX):
+        response.headers["Cache-Control"] = "no-store"
+    if request.app.state.settings.https:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 
@@ -79,7 +91,7 @@ def _install_handlers(app: FastAPI) -> None:
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
         if is_api(request) or request.method != "GET":
             if is_api(request):
-                return error_json(401, f"{exc}: send Authorization: Bearer <token>")
+                return error_json(401, f"{exc}: send Authorization: Bearer <API token>")
             return RedirectResponse("/login", status_code=303)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)

@@ -1,7 +1,7 @@
 """Request dependencies as `Annotated` aliases, so route signatures read like sentences.
 
 `CurrentUser` accepts a session cookie (browsers) or `Authorization: Bearer
-<login token>` (scripts). `require_role(Role.coordinator)` is itself an alias:
+<API token>` (scripts). `require_role(Role.coordinator)` is itself an alias:
 the permission check is part of the signature, not buried in the body.
 `CsrfForm` parses an urlencoded body and rejects it unless it echoes the
 session's CSRF token; bearer clients have no session, so they cannot post forms.
@@ -15,6 +15,8 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import Depends, HTTPException, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator
 from sqlmodel import Session
 
 from feed.auth import SESSION_COOKIE, Viewer, csrf_matches, session_viewer
@@ -23,7 +25,8 @@ from feed.users import Role, TokenKind, user_for_token
 
 MAX_FORM_BYTES = 1_000_000
 MAX_ROW_ID = 2**31 - 1
-"""Primary keys are 32-bit on PostgreSQL; a bigger id in a URL is simply not found."""
+"""Primary keys are 32-bit on PostgreSQL (and SQLite overflows past 2**63): an id outside
+1..MAX_ROW_ID names no row, so it is answered 404 before any query runs."""
 FORM_TYPE = "application/x-www-form-urlencoded"
 
 
@@ -52,23 +55,45 @@ def get_now(settings: SettingsDep) -> datetime:
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
-def current_viewer(request: Request, session: SessionDep, now: NowDep) -> Viewer:
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        user = user_for_token(session, header[7:].strip(), TokenKind.login, now)
-        if user is None:
-            raise NotSignedIn("invalid or revoked token")
-        session.commit()
-        return Viewer(user, None)
-    secret = request.cookies.get(SESSION_COOKIE)
-    viewer = session_viewer(session, secret, now) if secret else None
+BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", description=(
+    "An API token: `baton users token NAME --api` prints one."))
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
+
+
+def current_viewer(request: Request, session: SessionDep, settings: SettingsDep, now: NowDep,
+                   bearer: BearerDep) -> Viewer:
+    """A bearer API token, else the session cookie. (`BEARER` as a dependency is what
+    declares the scheme in the OpenAPI document.) Commits the last-used/seen stamp."""
+    if bearer is not None:
+        user = user_for_token(session, bearer.credentials, TokenKind.api, now)
+        viewer = Viewer(user, None) if user is not None else None
+        problem = ("that is not a live API token (sign-in tokens are not API tokens; "
+                   "`baton users token NAME --api` issues one)")
+    else:
+        secret = request.cookies.get(SESSION_COOKIE)
+        viewer = session_viewer(session, secret, now, settings.session_idle) if secret else None
+        problem = "sign in first"
     if viewer is None:
-        raise NotSignedIn("sign in first")
+        raise NotSignedIn(problem)
+    session.commit()
     return viewer
 
 
 CurrentUser = Annotated[Viewer, Depends(current_viewer)]
-RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+
+
+def existing_row_id(value: int) -> int:
+    """A well-formed id that no row can have is "not found", not a malformed request.
+
+    Raised from inside validation on purpose: pydantic lets a non-ValueError through, so
+    every `{…_id}` route answers 404 (HTML or JSON) without a check in each route."""
+    if not 1 <= value <= MAX_ROW_ID:
+        raise HTTPException(404)
+    return value
+
+
+RowId = Annotated[int, Path(description="a row id; ids no row can have are 404"),
+                  AfterValidator(existing_row_id)]
 
 
 def require_role(role: Role) -> Any:

@@ -58,7 +58,15 @@ def make_environment(settings: FeedSettings) -> Environment:
 
 
 def _local(value: datetime | None, tz: ZoneInfo, fmt: str) -> str:
-    return value.astimezone(tz).strftime(fmt) if value is not None else "—"
+    """In the installation's timezone; a moment at the edge of the calendar (a snooze
+    stored until 9999-12-31 before ends were bounded) cannot be shifted there without
+    overflowing, so it is shown as stored (UTC) rather than failing the whole page."""
+    if value is None:
+        return "—"
+    try:
+        return value.astimezone(tz).strftime(fmt)
+    except OverflowError:
+        return f"{value.strftime(fmt)} {value.tzname() or ''}".rstrip()
 
 
 def render(request: Request, name: str, context: dict[str, Any], *,

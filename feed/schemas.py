@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from feed.actions import MAX_SNOOZE
 from feed.queries import AlertItem
 from model import AlertEvent
 
@@ -116,7 +117,11 @@ class AlertDetailOut(BaseModel):
 
 class ActionIn(BaseModel):
     note: str | None = Field(None, max_length=2000)
-    until: datetime | None = Field(None, description="snooze only: ISO 8601 with offset")
+
+
+class SnoozeIn(ActionIn):
+    until: datetime = Field(description=(
+        f"ISO 8601 with a UTC offset, in the future and at most {MAX_SNOOZE.days} days ahead"))
 
 
 class StreamStatusOut(BaseModel):

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from rules.view import RulesContext
 
@@ -42,13 +43,28 @@ class FeedSettings:
     known_people: Sequence[str] = ()
     clock: Callable[[], datetime] = system_clock
     title: str = "baton"
-    base_url: str = ""
-    """Absolute root for links in the Atom feed; empty: taken from each request."""
+    base_url: str = "http://localhost"
+    """Absolute root (no trailing slash) of the links the feed writes (Atom, feed URLs):
+    `baton serve --base-url`, else the address it listens on. Never a request's Host
+    header, which whoever sends the request chooses."""
     cookie_secure: bool = False
-    """Set on HTTPS deployments so the session cookie never travels in clear."""
-    session_lifetime: timedelta = timedelta(days=14)
+    """Force Secure cookies without an https `base_url` (e.g. TLS ends at a proxy that
+    forwards to a plain-http base URL); an https `base_url` implies them."""
+    session_lifetime: timedelta = timedelta(days=7)
+    """A browser session ends this long after sign-in, however busy…"""
+    session_idle: timedelta = timedelta(hours=12)
+    """…or after this long without a request, whichever comes first."""
     workload_weeks: int = 4
     coordinator: Coordinator | None = None
+
+    @property
+    def https(self) -> bool:
+        """Served over HTTPS: cookies are Secure and browsers are told to stay on HTTPS."""
+        return urlsplit(self.base_url).scheme == "https"
+
+    @property
+    def use_secure_cookies(self) -> bool:
+        return self.cookie_secure or self.https
 
     @property
     def timezone(self) -> str:

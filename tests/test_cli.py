@@ -59,7 +59,7 @@ def test_db_upgrade_then_status_says_nothing_synced(tmp_path: Path, database_url
     assert "nothing has synced yet" in result.output
     result = runner.invoke(app, ["db", "upgrade", "--config", str(config)])
     head = ScriptDirectory.from_config(database.alembic_config()).get_current_head()
-    assert result.exit_code == 0 and f"database at revision {head}" in result.output
+    assert result.exit_code == 0 and f"database at revision {head}\n" in result.output
     result = runner.invoke(app, ["status", "--config", str(config)])
     assert result.exit_code == 0
     assert result.output.splitlines()[0] == "nothing has synced yet"

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from feed.actions import Action, act, parse_until
+from feed.actions import Action, ActionInputError, act, parse_until
 from feed.deps import CoordinatorUser, CsrfForm, CurrentUser, NowDep, RowId, SessionDep, SettingsDep
 from feed.queries import (
     STATUS_CHOICES,
@@ -85,9 +85,14 @@ def alert_action(request: Request, alert_id: RowId, action: Action, viewer: Coor
     try:
         until = parse_until(form.get("until"), settings.timezone)
         act(session, alert_id, action, viewer.name, form.get("note"), until, now)
-    except TransitionError as exc:
+    except (ActionInputError, TransitionError) as exc:
         if alert_detail(session, settings.rules_context, alert_id, now) is None:
             raise HTTPException(404, f"no alert {alert_id}") from None
         return _detail(request, alert_id, viewer, session, settings, now, notice=None,
-                       error=str(exc), status_code=409)
+                       error=str(exc), status_code=_status_of(exc))
     return RedirectResponse(f"/alerts/{alert_id}?done={action.value}", status_code=303)
+
+
+def _status_of(error: Exception) -> int:
+    """422 for input that can never work, 409 for a status that does not allow it."""
+    return 422 if isinstance(error, ActionInputError) else 409

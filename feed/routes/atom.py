@@ -24,10 +24,6 @@ RESOLVED_SHOWN_FOR = timedelta(days=7)
 FilterParam = Annotated[str, Query(max_length=320)]
 
 
-def root_url(request: Request, configured: str) -> str:
-    return (configured or str(request.base_url)).rstrip("/")
-
-
 @router.get("/atom/{token}.xml")
 def atom_feed(request: Request, token: str, session: SessionDep, settings: SettingsDep,
               now: NowDep, person: FilterParam = "", rule: FilterParam = "",
@@ -42,7 +38,7 @@ def atom_feed(request: Request, token: str, session: SessionDep, settings: Setti
     items = [i for i in items if i.alert.status.value in ("open", "acked", "snoozed")
              or (i.alert.status.value == "resolved" and i.alert.resolved_at is not None
                  and i.alert.resolved_at >= now - RESOLVED_SHOWN_FOR)]
-    base = root_url(request, settings.base_url)
+    base = settings.base_url
     body = build_feed(items, changed_at(session, [i.alert.id or 0 for i in items]),
                       feed_id=f"tag:baton,2026:feed:user-{user.id}",
                       title=f"{settings.title} alerts for {user.name}",
@@ -61,7 +57,7 @@ def new_feed_token(request: Request, viewer: CurrentUser, form: CsrfForm, sessio
                    settings: SettingsDep, now: NowDep) -> Response:
     token = issue_token(session, viewer.user, TokenKind.feed, now)
     session.commit()
-    url = f"{root_url(request, settings.base_url)}/atom/{token}.xml"
+    url = f"{settings.base_url}/atom/{token}.xml"
     return render(request, "account.html", {"feed_url": url, "revoked": False}, viewer=viewer)
 
 

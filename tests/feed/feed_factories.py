@@ -19,11 +19,13 @@ from sqlmodel import Session
 
 from feed.app import create_app
 from feed.settings import Coordinator, FeedSettings
-from feed.users import Role, add_user
+from feed.users import Role, TokenKind, add_user, issue_token
 from model import Alert, AlertEvent, AlertStatus, Person, Project, Severity, SourceState, Task
 from rules.view import RulesContext
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+BASE_URL = "http://feed.example:8750"
+"""Not TestClient's Host (testserver): links must come from the settings, never the Host."""
 RULES_TEXT = """rules:
   - id: overdue
     kind: overdue
@@ -38,7 +40,7 @@ def settings_for(rules_file: Path | None = None, now: datetime = NOW,
                            source_max_age_minutes={"asana-main": 60, "google": 60})
     return FeedSettings(rules_context=context, rules_file=rules_file,
                         source_names=["asana-main", "google"], clock=lambda: now,
-                        coordinator=coordinator)
+                        coordinator=coordinator, base_url=BASE_URL)
 
 
 def make_app(engine: Engine, rules_file: Path | None = None, now: datetime = NOW,
@@ -99,8 +101,18 @@ def alert(session: Session, title: str = '"Send shortlist" is overdue', *,
 
 
 def user_token(engine: Engine, role: Role, name: str | None = None) -> str:
+    """A new user's sign-in token (single use, valid 15 minutes from NOW)."""
     with Session(engine) as session:
         token = add_user(session, name or f"{role.value}-user", role, NOW).token
+        session.commit()
+    return token
+
+
+def api_token(engine: Engine, role: Role, name: str | None = None) -> str:
+    """A new user's API token, for `Authorization: Bearer`."""
+    with Session(engine) as session:
+        user = add_user(session, name or f"{role.value}-script", role, NOW).user
+        token = issue_token(session, user, TokenKind.api, NOW, label="tests")
         session.commit()
     return token
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import html
+import re
+from datetime import UTC, datetime
+
+import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from feed.users import Role
-from model import AlertEvent, AlertStatus, Severity
+from model import Alert, AlertEvent, AlertStatus, Severity
 from tests.feed.feed_factories import NOW, alert, browser_for, person, project, source_state, task
 
 
@@ -100,12 +105,43 @@ def test_snooze_until_a_local_time(app: FastAPI, feed_engine: Engine) -> None:
     assert "until Fri 27 Nov 09:00" in page.text  # Europe/Berlin, as typed
 
 
-def test_snooze_in_the_past_is_refused(app: FastAPI, feed_engine: Engine) -> None:
+@pytest.mark.parametrize(("until", "problem"), [
+    ("2020-01-01T09:00", "a snooze must end in the future"),
+    ("2026-11-25T10:59", "a snooze must end in the future"),  # 09:59 UTC, Berlin is +1
+    ("2027-02-24T09:00", "a snooze may last at most 90 days"),
+    ("9999-12-31T23:59", "a snooze may last at most 90 days"),
+    ("+10000-01-01T00:00", "is not a date and time"),
+    ("tomorrow", "is not a date and time"),
+    ("", "say until when to snooze"),
+])
+def test_a_bad_snooze_end_is_a_form_error(app: FastAPI, feed_engine: Engine, until: str,
+                                          problem: str) -> None:
     ids = seed(feed_engine)
     browser = browser_for(app, feed_engine, Role.coordinator)
-    answer = browser.post(f"/alerts/{ids['ana']}/snooze", {"until": "2020-01-01T09:00"})
-    assert answer.status_code == 409
-    assert "a snooze must end in the future" in answer.text
+    answer = browser.post(f"/alerts/{ids['ana']}/snooze", {"until": until})
+    assert answer.status_code == 422
+    flash = re.search(r'role="alert">([^<]*)<', answer.text)
+    assert flash is not None and html.escape(problem, quote=True) in flash.group(1)
+    assert 'action="/alerts/1/snooze"' in answer.text  # the form is there to try again
+    with Session(feed_engine) as session:
+        assert session.get(Alert, ids["ana"]).status is AlertStatus.open
+
+
+def test_a_far_future_snooze_already_stored_still_renders(app: FastAPI,
+                                                          feed_engine: Engine) -> None:
+    """Stored before ends were bounded: every page showing it must still work."""
+    ids = seed(feed_engine)
+    with Session(feed_engine) as session:
+        row = session.get(Alert, ids["ana"])
+        row.status, row.snoozed_until = AlertStatus.snoozed, datetime.max.replace(tzinfo=UTC)
+        session.add(row)
+        session.commit()
+    client = browser_for(app, feed_engine, Role.viewer).client
+    page = client.get(f"/alerts/{ids['ana']}")
+    assert page.status_code == 200 and "until Fri 31 Dec 23:59 UTC" in page.text
+    assert "Send shortlist" in client.get("/?status=snoozed").text
+    api = client.get(f"/api/v1/alerts/{ids['ana']}")
+    assert api.json()["alert"]["snoozed_until"].startswith("9999-12-31T23:59:59")
 
 
 def test_resolve_then_resolving_again_conflicts(app: FastAPI, feed_engine: Engine) -> None:

@@ -6,17 +6,21 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from feed.app import create_app
 from feed.atom import entry_id
+from feed.settings import FeedSettings
 from feed.users import Role
 from model import Alert
 from rules import evaluate
 from rules.config import parse_rules
 from tests.feed.feed_factories import (
+    BASE_URL,
     NOW,
     RULES_TEXT,
     Browser,
@@ -33,9 +37,9 @@ A = "{http://www.w3.org/2005/Atom}"
 def feed_url(browser: Browser) -> str:
     page = browser.post("/account/feed-token")
     assert page.status_code == 200
-    found = re.search(r'value="(http://testserver/atom/[^"]+\.xml)"', page.text)
+    found = re.search(f'value="({re.escape(BASE_URL)}/atom/[^"]+\\.xml)"', page.text)
     assert found is not None
-    return found.group(1).removeprefix("http://testserver")
+    return found.group(1).removeprefix(BASE_URL)
 
 
 def parse(client: TestClient, url: str) -> ET.Element:
@@ -62,7 +66,7 @@ def test_feed_is_valid_atom(app: FastAPI, feed_engine: Engine) -> None:
     assert entry.findtext(f"{A}id") == entry_id(fingerprint)
     assert entry.findtext(f"{A}title") == "Late <task> & co"
     link = entry.find(f"{A}link[@rel='alternate']")
-    assert link is not None and link.get("href") == "http://testserver/alerts/1"
+    assert link is not None and link.get("href") == f"{BASE_URL}/alerts/1"
     assert entry.findtext(f"{A}updated", "").endswith("Z")
 
 
@@ -133,3 +137,26 @@ def test_resolved_alert_leaves_the_feed_after_a_week(app: FastAPI, feed_engine: 
         session.add(stored)
         session.commit()
     assert parse(TestClient(app), url).find(f"{A}entry") is None
+
+
+@pytest.mark.parametrize("configured", [True, False])
+def test_links_never_follow_the_host_header(feed_engine: Engine, configured: bool) -> None:
+    """Whoever sends a request picks its Host: a poisoned one must not reach a link, with
+    or without a configured base URL."""
+    settings = settings_for() if configured else FeedSettings(clock=lambda: NOW)
+    app = create_app(settings, feed_engine)
+    with Session(feed_engine) as session:
+        alert(session)
+        session.commit()
+    browser = browser_for(app, feed_engine, Role.viewer)
+    evil = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    page = browser.client.post("/account/feed-token", data={"csrf": browser.csrf},
+                               headers=evil)
+    assert "evil.example" not in page.text
+    assert f'value="{settings.base_url}/atom/' in page.text
+    url = re.search(r'/atom/[^"]+\.xml', page.text)
+    assert url is not None
+    feed = TestClient(app).get(url.group(0), headers=evil)
+    hrefs = [e.get("href") for e in ET.fromstring(feed.content).iter(f"{A}link")]
+    assert len(hrefs) == 3, hrefs
+    assert all(h.startswith(f"{settings.base_url}/") for h in hrefs), hrefs
