@@ -143,5 +143,5 @@ def test_baton_yaml_coordinator_reaches_the_feed(tmp_path: Path) -> None:
     (tmp_path / "rules.yaml").write_text("rules: []\n")
     path = tmp_path / "baton.yaml"
     path.write_text("coordinator: {email: Lea@Agency.example, name: Lea Park}\n")
-    settings = feed_settings(load_config(path, environ={}))
+    settings = feed_settings(load_config(path, environ={}), base_url="http://127.0.0.1:8750")
     assert settings.coordinator == Coordinator("lea@agency.example", "Lea Park")
