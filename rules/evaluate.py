@@ -16,12 +16,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from model import Alert
+from model import Alert, RecordState, Task
 from rules import lifecycle
 from rules.config import RulesConfig, Scope
 from rules.findings import Finding, Firing
 from rules.kinds import evaluator
-from rules.records import is_done_task
+from rules.records import is_done_task, name_of
 from rules.view import ModelView, RulesContext
 
 OPENS = ("open", "reopen", "confirm", "unsnooze", "unsilence")
@@ -79,10 +79,18 @@ def resolve_reason(view: ModelView) -> Callable[[Alert], str]:
             record = view.record(kind, source, external_id)
             if record is None:
                 return f"{kind} {external_id} is gone from {source}"
+            if kind == "task" and record.state is RecordState.archived:
+                return f"task {external_id} is archived in {source}" + _container(
+                    view, record)
             if kind == "task" and is_done_task(record):
                 return f"task {external_id} is done in {source}"
         return "no longer firing on fresh data"
     return reason
+
+
+def _container(view: ModelView, task: Task) -> str:
+    project = view.archived_in.get((task.source, task.external_id))
+    return f" (with its project {name_of(project)})" if project is not None else ""
 
 
 @dataclass(frozen=True)
