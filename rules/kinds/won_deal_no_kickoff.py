@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -74,6 +75,30 @@ def evaluate(view: ModelView, params: Params, now: datetime) -> Iterator[Finding
     for deal, age_days in due:
         if index.lead(deal) is None:
             yield _finding(view, index, deal, age_days)
+
+
+def quiet_reasons(view: ModelView, params: Params, now: datetime
+                  ) -> Callable[[Sequence[Mapping[str, Any]]], str | None]:
+    """Why a no-kickoff alert stopped firing, for its resolution note: the kickoff
+    found (the record and how it names the deal), or the deal leaving the window."""
+    due = {_key("deal", deal): deal for deal, _ in _won_in_window(view, params, now)}
+    index = KickoffIndex(view, params, due.values()) if due else None
+
+    def reason(subjects: Sequence[Mapping[str, Any]]) -> str | None:
+        deal = next((view.deals_by_key.get((s.get("source"), s.get("external_id")))
+                     for s in subjects if s.get("type") == "deal"), None)
+        if deal is None:
+            return None
+        if not (deal.is_closed and deal.is_won):
+            return f"deal {name_of(deal)} is no longer closed won ({deal.stage or 'open'})"
+        in_window = _key("deal", deal) in due
+        lead = index.lead(deal) if index is not None and in_window else None
+        if lead is not None:
+            return f"kickoff found: {lead.describe(view)}"
+        return None if in_window else (
+            f"deal {name_of(deal)} closed on {deal.close_on}, outside the "
+            f"{params.after_days}-{params.max_age_days} day window")
+    return reason
 
 
 def _won_in_window(view: ModelView, params: Params, now: datetime
