@@ -26,32 +26,49 @@ MAX_NESTING = 32
 TaskKey = tuple[str, str]
 
 
-def contain(tasks: list[Task], projects: Iterable[Project]
+def contain(tasks: list[Task], by_key: dict[TaskKey, Task], projects: Iterable[Project]
             ) -> tuple[list[Task], dict[TaskKey, Project]]:
     """The tasks still in the view, and the archived container of each archived one.
 
     A task none of whose known containers is live is `archived` if one of them is
-    archived, and left out (as gone) if all of them are deleted. Its `state` is
-    set in place: the view owns its rows.
+    archived, and left out (as gone, also from `by_key`, the tasks by key) if all
+    of them are deleted. Its `state` is set in place: the view owns its rows.
     """
     containers = {(p.source, p.external_id): p for p in projects}
-    if all(p.state in LIVE_CONTAINER for p in containers.values()):
+    dead = {key for key, p in containers.items() if p.state not in LIVE_CONTAINER}
+    if not dead:
         return tasks, {}
-    by_key = {(t.source, t.external_id): t for t in tasks}
     kept: list[Task] = []
+    gone: list[TaskKey] = []
     archived_in: dict[TaskKey, Project] = {}
     for task in tasks:
+        if not _may_be_dead(task, dead):
+            kept.append(task)
+            continue
         known = [containers[(task.source, gid)] for gid in _container_ids(task, by_key)
                  if (task.source, gid) in containers]
         if not known or any(p.state in LIVE_CONTAINER for p in known):
             kept.append(task)
             continue
         archived = [p for p in known if p.state is RecordState.archived]
+        key = (task.source, task.external_id)
         if archived:
             task.state = RecordState.archived
-            archived_in[(task.source, task.external_id)] = archived[0]
+            archived_in[key] = archived[0]
             kept.append(task)
+        else:
+            gone.append(key)
+    for key in gone:
+        del by_key[key]
     return kept, archived_in
+
+
+def _may_be_dead(task: Task, dead: set[TaskKey]) -> bool:
+    """Cheap test first: only a task whose home or one of its projects is dead can be.
+    (A subtask's home is one of its parent's projects: the listing it came from.)"""
+    source = task.source
+    return (source, task.project_external_id or "") in dead or any(
+        (source, gid) in dead for gid in task.project_external_ids)
 
 
 def _container_ids(task: Task, by_key: dict[TaskKey, Task]) -> list[str]:

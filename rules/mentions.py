@@ -25,6 +25,8 @@ T = TypeVar("T")
 Words = tuple[str, ...]
 
 WORD = re.compile(r"[^\W_]+")
+ACCENTS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+"""The combining marks that decomposing (NFKD) splits off accented letters."""
 DOTTED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\.){2,}")
 """Abbreviations written with dots ("S.A.", "e.V."), read as one word ("sa", "ev")."""
 LEGAL_FORMS = frozenset({
@@ -39,8 +41,7 @@ def words(text: str) -> Words:
     """The words of `text`, case folded and without accents ("Zürich" -> "zurich")."""
     folded = text.casefold()
     if not folded.isascii():
-        folded = "".join(c for c in unicodedata.normalize("NFKD", folded)
-                         if not unicodedata.combining(c))
+        folded = ACCENTS.sub("", unicodedata.normalize("NFKD", folded))
     return tuple(WORD.findall(folded))
 
 
@@ -101,16 +102,29 @@ class PhraseIndex(Generic[T]):
             self._by_first[phrase[0]].append((phrase, target))
 
     def find(self, text_words: Words) -> list[T]:
-        """Targets whose phrase occurs in `text_words` as consecutive words."""
+        """Targets whose phrase occurs in `text_words` as consecutive words.
+
+        Only the words that start some phrase are looked at (a set intersection in C),
+        and only where they occur (`tuple.index`), so a long text costs little more
+        than reading its words."""
         by_first = self._by_first
-        if by_first.keys().isdisjoint(text_words):
-            return []
+        starts = by_first.keys() & text_words
         found: list[T] = []
-        for start, word in enumerate(text_words):
-            for phrase, target in by_first.get(word, ()):
-                if text_words[start:start + len(phrase)] == phrase:
+        for word in starts:
+            for phrase, target in by_first[word]:
+                if _occurs(phrase, text_words):
                     found.append(target)
         return found
+
+
+def _occurs(phrase: Words, text_words: Words) -> bool:
+    size, start = len(phrase), text_words.index(phrase[0])
+    while text_words[start:start + size] != phrase:
+        try:
+            start = text_words.index(phrase[0], start + 1)
+        except ValueError:
+            return False
+    return True
 
 
 class SalesforceIdIndex(Generic[T]):

@@ -170,8 +170,9 @@ class ModelView:
         default_tz = zone(context.default_timezone)
         infos = _people(people, context, default_tz)
         projects = list(projects)
-        live_tasks, archived_in = contain(
-            [t for t in tasks if t.state is not RecordState.deleted], projects)
+        live_tasks = [t for t in tasks if t.state is not RecordState.deleted]
+        tasks_by_key = {(t.source, t.external_id): t for t in live_tasks}
+        live_tasks, archived_in = contain(live_tasks, tasks_by_key, projects)
         task_ids = {t.id for t in live_tasks}
         by_task: dict[int, list[TaskAssignee]] = defaultdict(list)
         for assignee in assignees:
@@ -185,7 +186,7 @@ class ModelView:
         view = cls(
             context=context, people={p.id: p for p in infos if p.id is not None},
             people_by_email={p.email: p for p in infos}, tasks=live_tasks,
-            tasks_by_key={(t.source, t.external_id): t for t in live_tasks},
+            tasks_by_key=tasks_by_key,
             assignees=dict(by_task), tasks_by_person=_tasks_by_person(live_tasks, by_task),
             blockers_of={}, dependents_of={}, events=live_events, attendees=dict(by_event),
             calendars={}, projects=_keyed(_live(projects)), accounts=_keyed(_live(accounts)),
