@@ -150,22 +150,28 @@ class KickoffIndex:
         self.leads: dict[tuple[RecordKey, str], Lead] = {}
         self.counts: Counter[str] = Counter()
         wanted = frozenset().union(*(self.sources_for(d) for d in self.deals.values()))
+        crm = frozenset(deal.source for deal in self.deals.values())
+        crm_tasks: list[Task] = []
         for task in view.tasks:
             source = task.source
             if source in wanted and task.state in LIVE_WORK:
                 self._scan("task", source, task.external_id,
                            (task.deal_external_id, task.account_external_id),
                            (task.title, task.description))
+            if source in crm:
+                crm_tasks.append(task)
         for project in view.projects.values():
             if project.source in wanted and project.state in LIVE_WORK:
                 self._scan("project", project.source, project.external_id,
                            (project.account_external_id,), (project.name,))
-        self.activities = self._kickoff_activities() if params.crm_kickoff_activity else {}
+        self.activities = (self._kickoff_activities(crm_tasks, crm)
+                           if params.crm_kickoff_activity else {})
 
     def _add_targets(self, deal: Deal) -> None:
         deal_key = _key("deal", deal)
         self.ids.add(deal.external_id, (deal_key, "the deal's id"))
-        self._add_name(deal_key, deal.name, "the deal")
+        if self.params.match_deal_name:
+            self._add_name(deal_key, deal.name, "the deal")
         account_id = deal.account_external_id
         if not (self.params.match_account and account_id):
             return
@@ -176,8 +182,6 @@ class KickoffIndex:
             self._add_name(account_key, account.name, "its account")
 
     def _add_name(self, target: RecordKey, name: str, what: str) -> None:
-        if what == "the deal" and not self.params.match_deal_name:
-            return
         phrase = name_words(name)
         if len(" ".join(phrase)) < self.params.min_name_length:
             return
@@ -206,14 +210,15 @@ class KickoffIndex:
             if slot not in self.leads or lead < self.leads[slot]:
                 self.leads[slot] = lead
 
-    def _kickoff_activities(self) -> dict[RecordKey, Lead]:
+    def _kickoff_activities(self, tasks: list[Task], crm: frozenset[str]
+                            ) -> dict[RecordKey, Lead]:
         """Done or scheduled CRM Tasks and live Events on a deal whose subject says kickoff."""
         found: dict[RecordKey, Lead] = {}
         records: list[tuple[str, Task | Event]] = [
-            *(("task", t) for t in self.view.tasks
+            *(("task", t) for t in tasks
               if t.deal_external_id and (is_done_task(t) or t.due_on or t.due_at)
               and t.state is not RecordState.archived),
-            *(("event", e) for e in self.view.events if e.deal_external_id
+            *(("event", e) for e in self.view.events if e.source in crm and e.deal_external_id
               and e.state is RecordState.active and e.status != "cancelled")]
         for kind, record in records:
             deal_key = ("deal", record.source, record.deal_external_id or "")
