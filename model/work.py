@@ -14,7 +14,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from model.base import SyncedRecord, record_keys, utc_field
+from model.base import SyncedRecord, json_field, record_keys, utc_field
 
 
 class Project(SyncedRecord, table=True):
@@ -30,7 +30,14 @@ class Project(SyncedRecord, table=True):
 
 
 class Task(SyncedRecord, table=True):
-    """An Asana task or subtask, a Trello card, a Google Task or a Salesforce Task."""
+    """An Asana task or subtask, a Trello card, a Google Task or a Salesforce Task.
+
+    `project_external_id` is the task's home (one project, board or task list);
+    `project_external_ids` lists every project it lives in where the tool allows
+    more than one (an Asana task can be multi-homed), so a task whose home was
+    archived is still live work while it also lives in a live project. Empty
+    means the home is the only one.
+    """
 
     __tablename__ = "task"
     __table_args__ = (
@@ -43,6 +50,7 @@ class Task(SyncedRecord, table=True):
     title: str = Field(max_length=1024)
     description: str | None = Field(default=None, sa_type=sa.Text)
     project_external_id: str | None = Field(default=None, max_length=255)
+    project_external_ids: list[str] = json_field(list)
     section: str | None = Field(default=None, max_length=512)
     parent_external_id: str | None = Field(default=None, max_length=255)
     start_on: date | None = None

@@ -13,15 +13,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
-from model import Alert
+from model import Alert, RecordState, Task
 from rules import lifecycle
 from rules.config import RulesConfig, Scope
 from rules.findings import Finding, Firing
-from rules.kinds import evaluator
-from rules.records import is_done_task
+from rules.kinds import evaluator, kind_module
+from rules.records import is_done_task, name_of
 from rules.view import ModelView, RulesContext
 
 OPENS = ("open", "reopen", "confirm", "unsnooze", "unsilence")
@@ -79,9 +80,16 @@ def _projects(view: ModelView, finding: Finding) -> set[str]:
     return found
 
 
-def resolve_reason(view: ModelView) -> Callable[[Alert], str]:
-    """Say why an alert stopped firing: its record went away or got done, else plain."""
+def resolve_reason(view: ModelView, config: RulesConfig, now: datetime
+                   ) -> Callable[[Alert], str]:
+    """Say why an alert stopped firing: in its kind's words where the kind has them
+    (what a kickoff search found), else its record went away or got done, else plain."""
+    explain = _kind_reasons(view, config, now)
+
     def reason(alert: Alert) -> str:
+        told = explain(alert)
+        if told:
+            return told
         for subject in alert.subjects:
             kind, source, external_id = (subject.get(k) for k in ("type", "source",
                                                                   "external_id"))
@@ -90,10 +98,35 @@ def resolve_reason(view: ModelView) -> Callable[[Alert], str]:
             record = view.record(kind, source, external_id)
             if record is None:
                 return f"{kind} {external_id} is gone from {source}"
+            if kind == "task" and record.state is RecordState.archived:
+                return f"task {external_id} is archived in {source}" + _container(
+                    view, record)
             if kind == "task" and is_done_task(record):
                 return f"task {external_id} is done in {source}"
         return "no longer firing on fresh data"
     return reason
+
+
+def _kind_reasons(view: ModelView, config: RulesConfig, now: datetime
+                  ) -> Callable[[Alert], str | None]:
+    """A kind may define `quiet_reasons(view, params, now)`, returning a function from an
+    alert's subjects to why it is quiet; it is built once per rule, on first use."""
+    rules = {rule.id: rule for rule in config.rules}
+    built: dict[str, Callable[[list[dict[str, Any]]], str | None] | None] = {}
+
+    def explain(alert: Alert) -> str | None:
+        if alert.rule not in built:
+            rule = rules.get(alert.rule)
+            factory = getattr(kind_module(rule.kind), "quiet_reasons", None) if rule else None
+            built[alert.rule] = factory(view, rule.params, now) if rule and factory else None
+        function = built[alert.rule]
+        return function(alert.subjects) if function is not None else None
+    return explain
+
+
+def _container(view: ModelView, task: Task) -> str:
+    project = view.archived_in.get((task.source, task.external_id))
+    return f" (with its project {name_of(project)})" if project is not None else ""
 
 
 @dataclass(frozen=True)
@@ -121,7 +154,7 @@ def plan(session: Session, config: RulesConfig, context: RulesContext, now: date
     view = ModelView.load(session, context)
     firings = list(evaluate_rules(view, config, now))
     state = lifecycle.load_state(session, view.stale_sources(now), view.source_last_success)
-    steps = lifecycle.plan(state, firings, config, now, resolve_reason(view))
+    steps = lifecycle.plan(state, firings, config, now, resolve_reason(view, config, now))
     return Outcome(steps), view
 
 

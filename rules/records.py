@@ -20,7 +20,8 @@ MEETING_KINDS = frozenset({EventKind.meeting, EventKind.other})
 
 
 def is_open_task(task: Task) -> bool:
-    """Active and not completed: archived (closed Trello) cards are not open work."""
+    """Active and not completed: archived work (a closed card, a task of an archived
+    project, see `rules.view`) is not open work."""
     return task.state is RecordState.active and task.completed_at is None
 
 

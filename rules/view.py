@@ -6,6 +6,14 @@ be a pure function with dictionary lookups and interval sweeps instead of
 queries in loops. Deleted rows (tombstones) are left out, so a record gone at
 the source simply stops producing findings and its alert resolves.
 
+A task's `state` in the view is its effective state: work inside an archived
+container (an archived Asana project, a closed Trello board) is `archived`
+like a closed card, unless the task also lives in a live project, and work
+inside a deleted container (a deleted Google Tasks list) is left out like a
+tombstone. It is derived here, from the containers' own rows, so every rule
+and the workload view agree, and archiving a project later takes its tasks
+out of live work although none of them changed.
+
 Things only baton's config knows (people's capacity, holidays, the default
 timezone, how old each source may get) arrive as a `RulesContext`: rules/
 never imports baton/.
@@ -40,6 +48,7 @@ from model import (
     TaskAssignee,
     TaskDependency,
 )
+from rules.containers import contain
 from rules.timeutil import Interval, event_interval, is_all_day, zone
 
 RecordKey = tuple[str, str, str]
@@ -122,13 +131,15 @@ class ModelView:
     links: dict[RecordKey, list[tuple[RecordKey, Link]]]
     source_last_success: dict[str, datetime | None]
     default_tz: ZoneInfo
+    archived_in: dict[tuple[str, str], Project] = field(default_factory=dict)
+    """Tasks archived because of their container, by task key: that container."""
 
     @classmethod
     def load(cls, session: Session, context: RulesContext) -> ModelView:
         """Read every live row once; the rows are detached so later commits can't expire them."""
-        def rows(model: Any) -> list[Any]:
+        def rows(model: Any, *, tombstones: bool = False) -> list[Any]:
             statement = select(model)
-            if hasattr(model, "state"):
+            if hasattr(model, "state") and not tombstones:
                 statement = statement.where(col(model.state) != RecordState.deleted)
             found = list(session.exec(statement).all())
             for row in found:
@@ -138,7 +149,7 @@ class ModelView:
         return cls.build(
             context, people=rows(Person), tasks=rows(Task), assignees=rows(TaskAssignee),
             dependencies=rows(TaskDependency), events=rows(Event), attendees=rows(EventAttendee),
-            projects=rows(Project), accounts=rows(Account), contacts=rows(Contact),
+            projects=rows(Project, tombstones=True), accounts=rows(Account), contacts=rows(Contact),
             deals=rows(Deal), identities=rows(Identity), links=rows(Link),
             source_states=rows(SourceState))
 
@@ -151,10 +162,17 @@ class ModelView:
               deals: Iterable[Deal] = (), identities: Iterable[Identity] = (),
               links: Iterable[Link] = (), source_states: Iterable[SourceState] = ()
               ) -> ModelView:
-        """Index plain model objects (as loaded, or as built by tests)."""
+        """Index plain model objects (as loaded, or as built by tests).
+
+        The view owns the rows it is given: a task's `state` is set to its effective
+        state (see the module doc). `projects` may include tombstones; they only
+        tell which containers are gone."""
         default_tz = zone(context.default_timezone)
         infos = _people(people, context, default_tz)
+        projects = list(projects)
         live_tasks = [t for t in tasks if t.state is not RecordState.deleted]
+        tasks_by_key = {(t.source, t.external_id): t for t in live_tasks}
+        live_tasks, archived_in = contain(live_tasks, tasks_by_key, projects)
         task_ids = {t.id for t in live_tasks}
         by_task: dict[int, list[TaskAssignee]] = defaultdict(list)
         for assignee in assignees:
@@ -168,7 +186,7 @@ class ModelView:
         view = cls(
             context=context, people={p.id: p for p in infos if p.id is not None},
             people_by_email={p.email: p for p in infos}, tasks=live_tasks,
-            tasks_by_key={(t.source, t.external_id): t for t in live_tasks},
+            tasks_by_key=tasks_by_key,
             assignees=dict(by_task), tasks_by_person=_tasks_by_person(live_tasks, by_task),
             blockers_of={}, dependents_of={}, events=live_events, attendees=dict(by_event),
             calendars={}, projects=_keyed(_live(projects)), accounts=_keyed(_live(accounts)),
@@ -177,7 +195,8 @@ class ModelView:
             events_by_key=_keyed(live_events),
             identities={(i.source, i.external_id): i for i in identities},
             links=_links(links), default_tz=default_tz,
-            source_last_success={s.name: s.last_success_at for s in source_states})
+            source_last_success={s.name: s.last_success_at for s in source_states},
+            archived_in=archived_in)
         view.blockers_of, view.dependents_of = _dependencies(dependencies)
         view.calendars = _calendars(view, live_events, by_event)
         return view

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Engine
 
 import model
 from baton import database
+from model import Task
 from tests.conftest import both_backends
 
 
@@ -43,3 +48,26 @@ def test_postgres_urls_use_psycopg3() -> None:
     assert database.normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert database.normalise_url("postgres://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
     assert database.normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+@both_backends
+def test_task_projects_are_backfilled_from_stored_asana_payloads(engine: Engine) -> None:
+    """Sync rewrites only rows whose payload changed, so a multi-homed Asana task stored
+    before the column existed gets its projects from its stored payload."""
+    database.upgrade(engine, "0002")
+    rows = [("asana-main", "t1", {"gid": "t1", "projects": [{"gid": "p1"}, {"gid": "p2"}],
+                                  "memberships": [{"project": {"gid": "p3"}}, {}]}),
+            ("asana-main", "sub", {"gid": "sub", "projects": []}),
+            ("trello-studio", "c1", {"id": "c1", "idBoard": "b1"})]
+    with engine.begin() as connection:
+        for source, external_id, raw in rows:
+            connection.execute(sa.text(
+                "INSERT INTO task (source, external_id, raw, synced_at, state, title) "
+                "VALUES (:source, :external_id, :raw, :now, 'active', 'x')"),
+                {"source": source, "external_id": external_id, "raw": json.dumps(raw),
+                 "now": datetime(2026, 3, 1, tzinfo=UTC)})
+    database.upgrade(engine)
+    with engine.connect() as connection:
+        found = {row[0]: row[1] for row in connection.execute(
+            sa.select(Task.external_id, Task.project_external_ids))}
+    assert found == {"t1": ["p1", "p2", "p3"], "sub": [], "c1": []}

@@ -113,6 +113,21 @@ def _home_project(raw: dict[str, Any], ctx: MapContext) -> str | None:
     return ctx.project
 
 
+def _projects(raw: dict[str, Any]) -> list[str]:
+    """Every project the task lives in (`projects`, then `memberships`), in Asana's order.
+
+    A subtask lists none (it lives wherever its parent does), so this is empty for it."""
+    refs = [*(raw.get("projects") or []),
+            *(m.get("project") for m in raw.get("memberships") or [] if isinstance(m, dict))]
+    gids: list[str] = []
+    for ref in refs:
+        if ref is not None:
+            gid = gid_of(ref, "projects[]")
+            if gid not in gids:
+                gids.append(gid)
+    return gids
+
+
 def _section(raw: dict[str, Any], project: str | None) -> str | None:
     """The section name in `project`; else the first membership that names one."""
     named = [m for m in raw.get("memberships") or []
@@ -168,7 +183,8 @@ def map_task(raw: dict[str, Any], ctx: MapContext) -> MappedTask:
         description=raw.get("notes"), url=raw.get("permalink_url"), raw=raw,
         state=RecordState.completed if raw.get("completed") else RecordState.active,
         remote_updated_at=parse_datetime(raw.get("modified_at"), "modified_at"),
-        project_external_id=project, section=_section(raw, project),
+        project_external_id=project, project_external_ids=_projects(raw),
+        section=_section(raw, project),
         parent_external_id=_ref(raw, "parent") or ctx.parent,
         start_on=parse_date(raw.get("start_on"), "start_on"),
         due_on=parse_date(raw.get("due_on"), "due_on"),

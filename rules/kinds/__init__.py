@@ -2,7 +2,9 @@
 
 A kind is a module with a docstring (the user docs: **Fires when**, **Does
 not fire when**, **Why it matters**), a `Params` model and a pure
-`evaluate(view, params, now)`. Renaming a kind keeps the old name in
+`evaluate(view, params, now)`. A kind whose absence findings need saying why
+they stopped may add `quiet_reasons(view, params, now)` (see
+`rules.evaluate.resolve_reason`). Renaming a kind keeps the old name in
 `ALIASES`, so existing rules.yaml files keep working.
 """
 

@@ -5,11 +5,12 @@ done while the other is open (the Asana task is completed, the Trello card
 it links to still sits in "Doing"), or their due dates differ by more than
 `tolerance_days` (Asana says 2026-05-12, the Trello card says 2026-05-19).
 
-**Does not fire when** both are open or both are done (an archived Trello
-card counts as done), the dates differ by no more than `tolerance_days`,
-one side has no due date, the link was refuted by an admin or is below
-`min_link_confidence`, or the pair mixes kinds (a won deal with open
-delivery work is normal, not a disagreement).
+**Does not fire when** both are open or both are done (archived work, a
+closed Trello card or a task of an archived project, counts as done), the
+dates differ by no more than `tolerance_days`, one side has no due date, the
+link was refuted by an admin or is below `min_link_confidence`, or the pair
+mixes kinds (a won deal with open delivery work is normal, not a
+disagreement).
 
 **Why it matters:** when two tools tell two stories, people act on
 whichever they look at; the coordinator has to know which one is wrong.
@@ -61,8 +62,8 @@ def _disagreements(view: ModelView, a: Task | Project, b: Task | Project, params
     done_a, done_b = _is_done(a), _is_done(b)
     if params.check_status and done_a != done_b:
         done, open_ = (a, b) if done_a else (b, a)
-        problems.append(f"{name_of(done)} is done in {done.source} but {name_of(open_)} is "
-                        f"still open in {open_.source}")
+        problems.append(f"{name_of(done)} is {_status(done)} in {done.source} but "
+                        f"{name_of(open_)} is still open in {open_.source}")
     due_a, due_b = _due(view, a), _due(view, b)
     if (params.check_due and not (done_a and done_b) and due_a and due_b
             and abs((due_a - due_b).days) > params.tolerance_days):
@@ -76,6 +77,14 @@ def _is_done(record: Task | Project) -> bool:
     return record.state in (RecordState.completed, RecordState.archived)
 
 
+def _status(record: Task | Project) -> str:
+    """Archived work (a closed card, a task of an archived project) says so: it counts as
+    done, but "done" would be a claim the tool never made."""
+    if record.state is RecordState.archived:
+        return "archived"
+    return "done" if _is_done(record) else "open"
+
+
 def _due(view: ModelView, record: Task | Project) -> date | None:
     if isinstance(record, Task):
         return due_day(record.due_on, record.due_at, view.task_tz(record))
@@ -86,7 +95,7 @@ def _finding(view: ModelView, kind: str, pair: tuple[Task | Project, Task | Proj
              link: Link, problems: list[str]) -> Finding:
     a, b = pair
     facts = [record_evidence(kind, r, f"{name_of(r)} in {r.source}: "
-                             f"{'done' if _is_done(r) else 'open'}, due {_due(view, r) or 'none'}")
+                             f"{_status(r)}, due {_due(view, r) or 'none'}")
              for r in pair]
     return Finding(
         subjects=(record_subject(kind, a), record_subject(kind, b)),

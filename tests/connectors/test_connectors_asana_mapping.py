@@ -56,6 +56,7 @@ def test_every_subtask_sample_maps_with_its_parent() -> None:
     for m in mapped:
         assert m.task.parent_external_id == "1214301141292050"
         assert m.task.project_external_id == CTX.project  # "projects": [] -> parent's listing
+        assert m.task.project_external_ids == []  # a subtask lives where its parent does
         assert m.task.url is not None and m.task.url.endswith(m.task.external_id)
         assert m.task.description == ""
 
@@ -67,6 +68,7 @@ def test_full_task_sample_keeps_dates_as_dates() -> None:
     assert task.due_on == date(2025, 9, 25) and task.due_at is None
     assert task.start_on == date(2025, 9, 23)
     assert task.project_external_id == "1211440849237745"  # its own synced project
+    assert task.project_external_ids == ["1211440849237745"]
     assert task.section is None  # "memberships": [{}] names no section
     assert task.parent_external_id is None
     assert mapped.assignees == ["1211440844472372"]
@@ -104,6 +106,8 @@ def test_completed_task_with_due_at_estimate_section_and_dependencies() -> None:
     assert mapped.task.estimate_hours == 2.5
     assert mapped.task.section == "Doing"
     assert mapped.dependencies == ["77"]
+    # multi-homed: `projects` first, then memberships not already named, each once
+    assert mapped.task.project_external_ids == ["1211440849237745", "999"]
 
 
 def test_task_without_gid_or_with_bad_date_is_invalid() -> None:

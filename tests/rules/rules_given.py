@@ -158,7 +158,10 @@ class Builder:
         task = Task(
             id=next(self.ids), source=source, external_id=spec["id"],
             title=spec.get("title", spec["id"]), url=spec.get("url"),
-            project_external_id=spec.get("project"), start_on=day(spec.get("start_on")),
+            project_external_id=spec.get("project"),
+            project_external_ids=list(spec.get("projects", [])),
+            parent_external_id=spec.get("parent"), description=spec.get("description"),
+            start_on=day(spec.get("start_on")),
             due_on=day(spec.get("due_on")), due_at=instant(spec.get("due_at")),
             completed_at=instant(spec.get("completed_at")),
             estimate_hours=spec.get("estimate_hours"),
@@ -189,7 +192,7 @@ class Builder:
             owner_person_id=self.person_ids.get(owner) if owner else None,
             owner_external_id=spec.get("owner_external_id"),
             contact_external_id=spec.get("contact"), account_external_id=spec.get("account"),
-            state=RecordState(spec.get("state", "active")))
+            deal_external_id=spec.get("deal"), state=RecordState(spec.get("state", "active")))
         rows.events.append(event)
         if owner and "response" in spec:
             rows.attendees.append(EventAttendee(
