@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, SecretStr
 
@@ -60,6 +60,17 @@ def _secrets(model: BaseModel) -> list[str]:
     return values
 
 
+def _unset_secrets(model: BaseModel) -> bool:
+    """Whether a secret field was left None (a config loaded for a read-only command)."""
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        if value is None and SecretStr in get_args(field.annotation):
+            return True
+        if isinstance(value, BaseModel) and _unset_secrets(value):
+            return True
+    return False
+
+
 def _plain(model: BaseModel) -> dict[str, Any]:
     """A settings model as plain values: secrets revealed, paths as strings."""
     return {name: (value.get_secret_value() if isinstance(value, SecretStr)
@@ -74,6 +85,9 @@ def _deferred(source: Source, clock: Clock) -> Callable[[], Connector]:
 
 
 def build_connector(source: Source, clock: Clock) -> Connector:
+    if _unset_secrets(source):
+        raise RuntimeError(f"{source.name}: config was loaded without secrets; commands that "
+                           "call an API load it with load_config(..., secrets=True)")
     match source:
         case AsanaSource():
             return AsanaConnector(source.name, source.base_url, source.token.get_secret_value(),

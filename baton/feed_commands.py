@@ -12,14 +12,16 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-import uvicorn
 from sqlmodel import Session
 
 from baton import cli_common as cli
 from baton import database
 from baton.config import BatonConfig
+from baton.listen import listen
+from baton.listen import serve as serve_app
 from baton.rules_commands import context_for
-from baton.settings import EnvSettings
+from baton.settings import env_settings
+from baton.terminal import clean
 from feed.app import create_app
 from feed.settings import FeedSettings, system_clock
 from feed.users import Role, TokenKind, UserError, add_user, find_user, issue_token, list_users
@@ -34,7 +36,7 @@ NameArgument = Annotated[str, typer.Argument(help="User name (shown in alert his
 def feed_settings(config: BatonConfig, *, base_url: str = "",
                   cookie_secure: bool = False) -> FeedSettings:
     """What the feed needs from baton.yaml, as plain data; BATON_NOW pins its clock."""
-    fixed = EnvSettings().now
+    fixed = env_settings().now
     return FeedSettings(
         rules_context=context_for(config), rules_file=config.rules_file,
         source_names=[s.name for s in config.sources],
@@ -51,15 +53,16 @@ def serve(config: cli.ConfigOption = None,
           secure_cookies: Annotated[bool, typer.Option(
               help="Mark session cookies Secure (set when served over HTTPS).")] = False,
           debug: cli.DebugOption = False) -> None:
-    """Serve the alerts feed, JSON API and Atom feed until Ctrl-C."""
+    """Serve the alerts feed, JSON API and Atom feed until Ctrl-C. Exit 2 on a bad config
+    or when the port is taken."""
     with cli.user_errors(debug):
         loaded = cli.load(config)
+        sock = listen(host, port)
         engine = database.make_engine(loaded.database)
         database.upgrade(engine)
-    app = create_app(feed_settings(loaded, base_url=base_url, cookie_secure=secure_cookies),
-                     engine)
+        settings = feed_settings(loaded, base_url=base_url, cookie_secure=secure_cookies)
     typer.echo(f"feed on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    serve_app(create_app(settings, engine), sock)
 
 
 def _session(config: cli.ConfigOption) -> Session:
@@ -121,4 +124,4 @@ def users_list(config: cli.ConfigOption = None, debug: cli.DebugOption = False) 
     with cli.user_errors(debug), _session(config) as session:
         for user in list_users(session):
             state = f"revoked {user.revoked_at:%Y-%m-%d}" if user.revoked_at else "active"
-            typer.echo(f"{user.name}\t{user.role}\t{state}")
+            typer.echo("\t".join((clean(user.name), user.role, state)))

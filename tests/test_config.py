@@ -171,6 +171,9 @@ def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
             auth: {kind: session, session_id: s}
             ca_bundle: certs/ca.pem
         """)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs/ca.pem").write_text("a CA\n")
     config = load_config(path, environ={})
     assert config.database == f"sqlite:///{tmp_path.resolve()}/data/baton.db"
     crm = config.sources[0]
