@@ -16,10 +16,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-# C0 and C1 control characters, DEL, Unicode line separators and the bidi embeddings,
-# overrides and isolates (U+202A-U+202E, U+2066-U+2069).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                          "\u2066\u2067\u2068\u2069")  # Unicode's Bidi_Control property
 _SPACING = frozenset("\t\n\r\v\f\u2028\u2029")
+# C0 and C1 control characters and DEL, line separators, and the bidi controls.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029" + "".join(sorted(BIDI_CONTROLS)) + "]")
 
 
 def clean(value: object) -> str:
