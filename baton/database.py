@@ -8,6 +8,7 @@ and `upgrade` is called by `db upgrade`, `sync` and `serve` alike.
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +44,9 @@ def _create_private(database: str | None) -> None:
     gives the -wal, -shm and journal files it creates later the same mode."""
     if not database or database == ":memory:":
         return
-    try:
+    # An existing database keeps its mode; a missing folder is reported on connect.
+    with suppress(FileExistsError, FileNotFoundError):
         os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except (FileExistsError, FileNotFoundError):
-        pass  # an existing database keeps its mode; a missing folder is reported on connect
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -343,7 +343,7 @@ def test_files_the_config_names_must_be_readable_one_problem_each(tmp_path: Path
         "(No such file or directory); paths are relative to this config file",
         f"{path}:10:71: sources[1].auth.private_key_file: cannot read {tmp_path.resolve()}"
         "/keys (Is a directory); paths are relative to this config file",
-        f"{path}:13:51: sources[2].auth.key_file: cannot read /nowhere/sa.json "
+        f"{path}:13:45: sources[2].auth.key_file: cannot read /nowhere/sa.json "
         "(No such file or directory); paths are relative to this config file"]
 
 
