@@ -36,9 +36,6 @@ def serve(
     organisation, and write a baton.yaml for them."""
     with user_errors(debug=False):
         moment = instant_option(now)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
     folder = directory.resolve()
     tls = folder / "tls"
     tls.mkdir(parents=True, exist_ok=True)
@@ -47,6 +44,9 @@ def serve(
     except OSError as exc:
         fail(f"sandbox: cannot listen on ports {port}-{port + 3} ({exc.strerror}); pass "
              "--port 0 or another --port", EXIT_CONFIG)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     config = folder / "baton.yaml"
     write_config(config, sandbox, rules_file=DEFAULT_RULES,
                  database=f"sqlite:///{folder / 'baton.db'}")

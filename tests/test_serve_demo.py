@@ -100,3 +100,13 @@ def test_a_demo_on_a_taken_port_changes_no_file(tmp_path: Path) -> None:
     assert (done.returncode, stderr.splitlines()) == (2, [
         f"baton: port {port} on 127.0.0.1 is in use: Address already in use; pass --port"])
     assert (folder / "baton.db").read_text() == "an earlier demo's data"
+
+
+def test_sandbox_serve_on_a_taken_port_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    with taken_port() as port:
+        result = runner.invoke(app, ["sandbox", "serve", "--port", str(port),
+                                     "--dir", str(tmp_path)])
+    assert (result.exit_code, result.output.splitlines()) == (2, [
+        f"baton: sandbox: cannot listen on ports {port}-{port + 3} (Address already in use); "
+        "pass --port 0 or another --port"])
+    assert not (tmp_path / "baton.yaml").exists()
