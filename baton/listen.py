@@ -20,15 +20,15 @@ class ListenError(Exception):
 
 
 def listen(host: str, port: int) -> socket.socket:
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
-    except socket.gaierror as exc:
-        raise ListenError(f"cannot listen on {host}: {exc.strerror}; pass --host") from None
-    sock = socket.socket(family, kind, proto)
+    """A listening socket on host:port, chosen as uvicorn would (IPv6 for an address with
+    a colon), or a ListenError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only then (see
+    # sandbox/server.py); without it keep-alive answers stall ~40 ms.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind(address)
+        sock.bind((host, port))
         sock.listen()  # from now on a second bind fails, even with SO_REUSEADDR
     except OSError as exc:
         sock.close()
@@ -37,10 +37,10 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def _refusal(host: str, port: int, exc: OSError) -> str:
+    if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+        return f"cannot listen on {host}: {exc.strerror}; pass --host"
     if exc.errno == errno.EADDRINUSE:
         return f"port {port} on {host} is in use: {exc.strerror}; pass --port"
-    if exc.errno == errno.EADDRNOTAVAIL:
-        return f"cannot listen on {host}: {exc.strerror}; pass --host"
     return f"cannot listen on port {port} on {host}: {exc.strerror}; pass --port"
 
 
