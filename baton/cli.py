@@ -7,7 +7,6 @@ in one line and a documented exit code, never a traceback (unless --debug):
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -26,9 +25,9 @@ from baton import (
 from baton.cli_common import EXIT_CONFIG, ConfigOption, DebugOption, fail, load, user_errors
 from baton.connect import UnknownSource
 from baton.effort_view import configured_effort, stored_effort
-from baton.settings import EnvSettings
+from baton.settings import env_settings
 from baton.status_view import render_status
-from rules.config import load_rules
+from baton.terminal import is_terminal
 from sync import status as sync_status
 
 app = typer.Typer(name="baton", help="Cross-tool coordination alerts for Asana, Trello, "
@@ -61,9 +60,8 @@ def main(version: Annotated[bool, typer.Option(
 def config_check(config: ConfigOption = None, debug: DebugOption = False) -> None:
     """Validate baton.yaml and its rules file; exit 2 listing every problem."""
     with user_errors(debug):
-        loaded = load(config)
-        rules = load_rules(loaded.rules_file, known_sources=[s.name for s in loaded.sources],
-                           known_people=[p.email for p in loaded.people])
+        loaded = load(config, secrets=True)
+        rules = rules_commands.rules_for(loaded, loaded.rules_file)
         typer.echo(f"config ok: {len(loaded.sources)} source(s), {len(loaded.people)} "
                    f"person(s), {len(rules.rules)} rule(s) in {loaded.rules_file}")
         for line in configured_effort(loaded):
@@ -95,10 +93,13 @@ def sync(
     debug: DebugOption = False,
 ) -> None:
     """Sync every source (or --source), then evaluate the rules. Exit 0 ok, 1 a source
-    failed (the others committed), 2 bad config, 75 another sync holds a source."""
-    moment = rules_commands.resolve_now(now)
+    failed (the others committed), 2 bad config or rules file (checked before anything is
+    fetched), 75 another sync holds a source."""
     with user_errors(debug):
-        loaded = load(config)
+        moment = rules_commands.resolve_now(now)
+        loaded = load(config, secrets=True)
+        if not no_rules:
+            rules_commands.rules_for(loaded, loaded.rules_file)
         engine = database.make_engine(loaded.database)
         database.upgrade(engine)
         try:
@@ -124,7 +125,7 @@ def status(config: ConfigOption = None, debug: DebugOption = False) -> None:
             return
         with Session(engine) as session:
             rows = sync_status.collect(session, [s.name for s in loaded.sources])
-        render_status(rows, EnvSettings().now, tty=sys.stdout.isatty())
+        render_status(rows, env_settings().now, tty=is_terminal())
         for line in stored_effort(engine, loaded.sources) or []:
             typer.echo(line)
 

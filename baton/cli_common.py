@@ -1,10 +1,12 @@
 """What every baton command shares: the --config/--debug options, loading the config,
 and turning user mistakes into one line and an exit code (never a traceback unless
---debug): 0 ok, 1 a source or the database failed, 2 bad config, 75 locked.
+--debug): 0 ok, 1 a source or the database failed, 2 bad config, a bad BATON_* variable
+or flag, or a port that is taken, 75 locked.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +16,8 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from baton.config import BatonConfig, load_config
-from baton.settings import EnvSettings
+from baton.listen import ListenError
+from baton.settings import SettingsError, env_settings
 from rules.configfile import ConfigError, Problem
 
 EXIT_FAILED, EXIT_CONFIG = 1, 2
@@ -34,9 +37,11 @@ def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
 def user_errors(debug: bool) -> Iterator[None]:
     """Turn known user-facing failures into one line and an exit code (tracebacks with
     --debug or BATON_DEBUG=1)."""
-    debug = debug or EnvSettings().debug
     try:
+        debug = debug or env_settings().debug
         yield
+    except (SettingsError, ListenError) as exc:
+        fail(str(exc), EXIT_CONFIG)
     except ConfigError as exc:
         if debug:
             raise
@@ -46,13 +51,17 @@ def user_errors(debug: bool) -> Iterator[None]:
         if debug:
             raise
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "cannot connect"
-        fail(f"database: {reason}; check `database` in your config and that the server is up")
+        where = ("that baton may write to its folder" if isinstance(exc.orig, sqlite3.Error)
+                 else "that the server is up")
+        fail(f"database: {reason}; check `database` in your config and {where}")
 
 
-def load(config_path: Path | None) -> BatonConfig:
-    path = config_path or EnvSettings().config
+def load(config_path: Path | None, *, secrets: bool = False) -> BatonConfig:
+    """baton.yaml from --config, else $BATON_CONFIG. Only commands that call an API (sync,
+    config check) pass `secrets=True`; the others run without the sources' secrets."""
+    path = config_path or env_settings().config
     if not path.exists():
         raise ConfigError([Problem(str(path), 1, 1, (
             "config file not found; pass --config FILE or set BATON_CONFIG "
             "(start from config/baton.example.yaml)"))])
-    return load_config(path)
+    return load_config(path, secrets=secrets)

@@ -9,7 +9,7 @@ against the config file's folder, so cron can run baton from any directory.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,9 +19,19 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from baton.sources import SalesforceSource, Source, Strict
-from rules.configfile import ConfigError, Document, Problem, expand_env, parse, validate
+from baton.sources import SECRETS_OPTIONAL, SalesforceSource, Source, Strict
+from rules.configfile import (
+    ConfigError,
+    Document,
+    Loc,
+    Problem,
+    dotted,
+    expand_env,
+    parse,
+    validate,
+)
 
+FILE_FIELDS = ("key_file", "private_key_file")
 WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 
 
@@ -92,21 +102,47 @@ class BatonConfig(Strict):
         raise KeyError(name)
 
 
-def load_config(path: Path, environ: Mapping[str, str] | None = None) -> BatonConfig:
+def load_config(path: Path, environ: Mapping[str, str] | None = None, *,
+                secrets: bool = True) -> BatonConfig:
+    """`secrets=False` is for commands that never call an API: a source's secret whose
+    `${VAR}` is unset is left None, and the files only an API call opens (CA bundles,
+    key files) are not checked."""
     doc = parse(path)
-    data, problems = expand_env(doc, environ)
+    deferred: list[Problem] = []
+    data, problems = expand_env(doc, environ, defer=None if secrets else _source_value(deferred))
     try:
-        config = validate(doc, BatonConfig, data)
+        config = validate(doc, BatonConfig, data, context={SECRETS_OPTIONAL: not secrets})
     except ConfigError as exc:
-        raise ConfigError(problems + exc.problems) from None
-    problems += cross_checks(doc, config, path.parent)
+        raise ConfigError(problems + _explained(exc.problems, deferred)) from None
+    config = resolve_paths(config, path.parent)
+    problems += cross_checks(doc, config)
+    if secrets:
+        problems += file_checks(doc, config)
     if problems:
         raise ConfigError(problems)
-    return resolve_paths(config, path.parent)
+    return config
 
 
-def cross_checks(doc: Document, config: BatonConfig, base: Path) -> list[Problem]:
-    """Problems no single field can see: duplicates and references between entries."""
+def _source_value(deferred: list[Problem]) -> Callable[[Loc, Problem], bool]:
+    """Leave unset `${VAR}`s under `sources:` to validation (secrets may be None)."""
+    def defer(loc: Loc, problem: Problem) -> bool:
+        if loc[:1] == ("sources",):
+            deferred.append(problem)
+            return True
+        return False
+    return defer
+
+
+def _explained(problems: list[Problem], deferred: list[Problem]) -> list[Problem]:
+    """A field that needs a value but got an unset `${VAR}` is reported as the unset
+    variable, not as a wrong type."""
+    unset = {(p.line, p.col): p for p in deferred}
+    return [unset.get((p.line, p.col), p) for p in problems]
+
+
+def cross_checks(doc: Document, config: BatonConfig) -> list[Problem]:
+    """Problems no single field can see: duplicates, references between entries, and
+    the files and folders the config names (paths already resolved)."""
     problems: list[Problem] = []
     names = [s.name for s in config.sources]
     for i, name in enumerate(names):
@@ -126,11 +162,46 @@ def cross_checks(doc: Document, config: BatonConfig, base: Path) -> list[Problem
                 problems.append(doc.problem(("people", i, "aliases", alias_source), (
                     f'alias for unknown source "{alias_source}"; configured sources: '
                     f'{", ".join(names) or "none"}'), at_key=True))
-    rules_path = base / config.rules_file
-    if not rules_path.is_file():
+    if not config.rules_file.is_file():
         problems.append(doc.problem(("rules_file",), (
-            f"rules file {rules_path} not found; create it or point rules_file at it")))
+            f"rules file {config.rules_file} not found; create it or point rules_file at it")))
+    folder = _sqlite_folder(config.database)
+    if folder is not None and not folder.is_dir():
+        problems.append(doc.problem(("database",), (
+            f"database folder {folder} does not exist; create it, or point database "
+            "elsewhere")))
     return problems
+
+
+def file_checks(doc: Document, config: BatonConfig) -> list[Problem]:
+    """CA bundles and key files must be readable before any stream tries to use them."""
+    problems: list[Problem] = []
+    for loc, path in _source_files(config):
+        try:
+            path.open("rb").close()
+        except OSError as exc:
+            problems.append(doc.problem(loc, (
+                f"{dotted(doc.present(loc))}: cannot read {path} ({exc.strerror}); paths are "
+                "relative to this config file")))
+    return problems
+
+
+def _source_files(config: BatonConfig) -> Iterator[tuple[Loc, Path]]:
+    for i, source in enumerate(config.sources):
+        if isinstance(source, SalesforceSource) and source.ca_bundle is not None:
+            yield ("sources", i, "ca_bundle"), source.ca_bundle
+        auth = getattr(source, "auth", None)
+        for field in FILE_FIELDS:
+            value = getattr(auth, field, None)
+            if isinstance(value, Path):
+                yield ("sources", i, "auth", field), value
+
+
+def _sqlite_folder(database: str) -> Path | None:
+    url = make_url(database)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database).parent
 
 
 def resolve_paths(config: BatonConfig, base: Path) -> BatonConfig:
@@ -149,9 +220,9 @@ def resolve_paths(config: BatonConfig, base: Path) -> BatonConfig:
 def _resolve_source_paths(source: Source, base: Path) -> Source:
     """Key files and CA bundles are relative to the config file, like the rules file."""
     if isinstance(source, SalesforceSource) and source.ca_bundle is not None:
-        source = source.model_copy(update={"ca_bundle": base / source.ca_bundle})
+        source = source.model_copy(update={"ca_bundle": (base / source.ca_bundle).resolve()})
     auth = getattr(source, "auth", None)
-    for field in ("key_file", "private_key_file"):
+    for field in FILE_FIELDS:
         value = getattr(auth, field, None)
         if isinstance(value, Path) and not value.is_absolute():
             auth = auth.model_copy(update={field: (base / value).resolve()})

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, SecretStr
 
@@ -63,6 +63,17 @@ def _secrets(model: BaseModel) -> list[str]:
     return values
 
 
+def _unset_secrets(model: BaseModel) -> bool:
+    """Whether a secret field was left None (a config loaded for a read-only command)."""
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        if value is None and SecretStr in get_args(field.annotation):
+            return True
+        if isinstance(value, BaseModel) and _unset_secrets(value):
+            return True
+    return False
+
+
 def _plain(model: BaseModel) -> dict[str, Any]:
     """A settings model as plain values: secrets revealed, paths as strings."""
     return {name: (value.get_secret_value() if isinstance(value, SecretStr)
@@ -83,6 +94,10 @@ def calendar_window(source: GoogleSource, horizon: Horizon) -> tuple[int, int]:
 
 
 def build_connector(source: Source, now: datetime, horizon: Horizon = NOTHING) -> Connector:
+    if _unset_secrets(source):
+        raise RuntimeError(f"{source.name}: config was loaded without secrets; commands that "
+                           "call an API load it with load_config(..., secrets=True)")
+
     def clock() -> datetime:
         return now
 

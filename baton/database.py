@@ -1,12 +1,14 @@
 """The database engine and schema migrations, the same way for every command.
 
-SQLite is the zero-setup default; PostgreSQL is for teams running sync from
-several machines. Both get the same schema from the same Alembic migrations,
+SQLite is the zero-setup default (its file created 0600); PostgreSQL is for teams
+running sync from several machines. Both get the same schema from the same Alembic migrations,
 and `upgrade` is called by `db upgrade`, `sync` and `serve` alike.
 """
 
 from __future__ import annotations
 
+import os
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +34,19 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     engine = sa.create_engine(normalise_url(url), pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
+        _create_private(engine.url.database)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _create_private(database: str | None) -> None:
+    """Create a new SQLite file readable by its owner only: it holds client data. SQLite
+    gives the -wal, -shm and journal files it creates later the same mode."""
+    if not database or database == ":memory:":
+        return
+    # An existing database keeps its mode; a missing folder is reported on connect.
+    with suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -15,14 +15,16 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 import typer
-import uvicorn
 from sqlmodel import Session
 
 from baton import cli_common as cli
 from baton import database
 from baton.config import BatonConfig
+from baton.listen import listen
+from baton.listen import serve as serve_app
 from baton.rules_commands import context_for
-from baton.settings import EnvSettings
+from baton.settings import env_settings
+from baton.terminal import clean
 from feed.app import create_app
 from feed.settings import Coordinator, FeedSettings, system_clock
 from feed.users import (
@@ -57,7 +59,7 @@ ValidMinutes = Annotated[int | None, typer.Option(
 def feed_settings(config: BatonConfig, *, base_url: str,
                   cookie_secure: bool = False) -> FeedSettings:
     """What the feed needs from baton.yaml, as plain data; BATON_NOW pins its clock."""
-    fixed = EnvSettings().now
+    fixed = env_settings().now
     duty = config.coordinator
     return FeedSettings(
         rules_context=context_for(config), rules_file=config.rules_file,
@@ -98,17 +100,18 @@ def serve(config: cli.ConfigOption = None,
               help="Mark cookies Secure even with an http --base-url (TLS ends at a "
                    "proxy).")] = False,
           debug: cli.DebugOption = False) -> None:
-    """Serve the alerts feed, JSON API and Atom feed until Ctrl-C."""
+    """Serve the alerts feed, JSON API and Atom feed until Ctrl-C. Exit 2 on a bad config
+    or when the port is taken."""
     with cli.user_errors(debug):
         loaded = cli.load(config)
+        sock = listen(host, port)
         engine = database.make_engine(loaded.database)
         database.upgrade(engine)
-    root = public_root(base_url, host, port)
-    app = create_app(feed_settings(loaded, base_url=root, cookie_secure=secure_cookies),
-                     engine)
+        root = public_root(base_url, host, port)
+        settings = feed_settings(loaded, base_url=root, cookie_secure=secure_cookies)
     typer.echo(f"feed on http://{host}:{port}/, links point to {root}/ (Ctrl-C stops it)",
                err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    serve_app(create_app(settings, engine), sock)
 
 
 def _session(config: cli.ConfigOption) -> Session:
@@ -236,4 +239,4 @@ def users_list(config: cli.ConfigOption = None, debug: cli.DebugOption = False) 
     with cli.user_errors(debug), _session(config) as session:
         for user in list_users(session):
             state = f"revoked {user.revoked_at:%Y-%m-%d}" if user.revoked_at else "active"
-            typer.echo(f"{user.name}\t{user.role}\t{state}")
+            typer.echo("\t".join((clean(user.name), user.role, state)))

@@ -1,5 +1,6 @@
 """`baton people` and `baton links`: identity resolution and cross-tool links, as tables
-(or JSON for scripts)."""
+(or JSON for scripts). Names, usernames and ids come from the tools: lines go through
+baton.terminal.clean."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlmodel import Session
 from baton import database
 from baton.cli_common import ConfigOption, DebugOption, load, user_errors
 from baton.rules_commands import OutputFormat
+from baton.terminal import clean
 from sync import directory
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json")]
@@ -38,15 +40,15 @@ def people_command(config: ConfigOption = None, format: FormatOption = OutputFor
         where = ", ".join(f"{i.source}:{i.username or i.email or i.external_id} ({i.method})"
                           for i in row.identities) or "no identities"
         state = "" if row.person.active else " [inactive]"
-        typer.echo(f"{row.person.email} {row.person.name}{state} — {where}")
+        typer.echo(clean(f"{row.person.email} {row.person.name}{state} — {where}"))
     if unmatched:
         typer.echo(f"\n{len(unmatched)} unmatched identit{'y' if len(unmatched) == 1 else 'ies'}"
                    " (add an alias under people: in baton.yaml):")
     for row in unmatched:
         i = row.identity
         hint = f"; maybe {row.suggestion.email}" if row.suggestion else ""
-        typer.echo(f"  {i.source}:{i.external_id} username={i.username or '-'} "
-                   f"name={i.display_name or '-'} email={i.email or '-'}{hint}")
+        typer.echo("  " + clean(f"{i.source}:{i.external_id} username={i.username or '-'} "
+                                f"name={i.display_name or '-'} email={i.email or '-'}{hint}"))
 
 
 def links_command(config: ConfigOption = None, format: FormatOption = OutputFormat.table,
@@ -67,8 +69,8 @@ def links_command(config: ConfigOption = None, format: FormatOption = OutputForm
     if not rows:
         typer.echo("no links found yet")
     for row in rows:
-        typer.echo(f"{row['a']} <-> {row['b']} {row['method']} {row['confidence']:.2f} "
-                   f"{row['status']}")
+        typer.echo(clean(f"{row['a']} <-> {row['b']} {row['method']} "
+                         f"{row['confidence']:.2f} {row['status']}"))
 
 
 def _identity(identity: object) -> dict[str, object]:

@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import getpass
 import json
-import sys
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from baton import cli_common as cli
 from baton import database
 from baton.config import BatonConfig
-from baton.settings import EnvSettings
+from baton.settings import env_settings, instant_option
+from baton.terminal import clean, is_terminal, print_table
 from model import Alert, AlertStatus
 from rules import evaluate, lifecycle
 from rules.config import RulesConfig, activate, live_version, load_rules, parse_rules
@@ -58,14 +56,9 @@ def context_for(config: BatonConfig) -> RulesContext:
 
 
 def resolve_now(now: str | None) -> datetime:
-    if now is None:
-        return EnvSettings().now or datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(now)
-    except ValueError:
-        raise typer.BadParameter(f'"{now}" is not ISO 8601, e.g. 2026-03-10T09:00:00Z',
-                                 param_hint="--now") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """--now, else $BATON_NOW, else the clock; a bad value is a SettingsError (call it
+    inside `user_errors`)."""
+    return instant_option(now) or env_settings().now or datetime.now(UTC)
 
 
 def _author() -> str:
@@ -75,7 +68,7 @@ def _author() -> str:
         return "baton (rules file)"
 
 
-def _rules_for(config: BatonConfig, path: Path) -> RulesConfig:
+def rules_for(config: BatonConfig, path: Path) -> RulesConfig:
     return load_rules(path, known_sources=[s.name for s in config.sources],
                       known_people=[p.email for p in config.people])
 
@@ -87,8 +80,8 @@ def evaluate_command(config: cli.ConfigOption = None, now: NowOption = None,
     An invalid rules file is reported and the last good stored rules are used;
     the command then exits 2 so cron notices.
     """
-    moment = resolve_now(now)
     with cli.user_errors(debug):
+        moment = resolve_now(now)
         loaded = cli.load(config)
         engine = database.make_engine(loaded.database)
         database.upgrade(engine)
@@ -137,14 +130,11 @@ def alerts_command(config: cli.ConfigOption = None,
         typer.echo(json.dumps(rows, indent=2))
     elif not rows:
         typer.echo("no alerts" + (f" with status {status.value}" if status else ""))
-    elif sys.stdout.isatty():
-        table = Table(*COLUMNS)
-        for row in rows:
-            table.add_row(*(str(row[c]) for c in COLUMNS))
-        Console().print(table)
+    elif is_terminal():
+        print_table(COLUMNS, ([row[c] for c in COLUMNS] for row in rows))
     else:
         for row in rows:
-            typer.echo("\t".join(str(row[c]) for c in COLUMNS))
+            typer.echo("\t".join(clean(row[c]) for c in COLUMNS))
 
 
 def _alert_rows(session: Session, status: AlertStatus | None) -> list[dict[str, Any]]:
@@ -169,14 +159,14 @@ def rules_check_command(file: RulesFileArgument = None, config: cli.ConfigOption
     CI); otherwise scope names are also checked against baton.yaml.
     """
     with cli.user_errors(debug):
-        standalone = file is not None and config is None and not EnvSettings().config.exists()
+        standalone = file is not None and config is None and not env_settings().config.exists()
         if standalone:
             assert file is not None
             checked, rules = file, load_rules(file)
         else:
             loaded = cli.load(config)
             checked = file or loaded.rules_file
-            rules = _rules_for(loaded, checked)
+            rules = rules_for(loaded, checked)
         typer.echo(f"rules ok: {checked}: {len(rules.rules)} rule(s), "
                    f"{len(rules.silences)} silence(s)")
 
@@ -188,10 +178,10 @@ def rules_preview_command(file: RulesFileArgument = None, config: cli.ConfigOpti
     Nothing is written. Steps that the live rules would take anyway (new data
     since the last evaluation) are marked, so the effect of the change stands out.
     """
-    moment = resolve_now(now)
     with cli.user_errors(debug):
+        moment = resolve_now(now)
         loaded = cli.load(config)
-        candidate = _rules_for(loaded, file or loaded.rules_file)
+        candidate = rules_for(loaded, file or loaded.rules_file)
         engine = database.make_engine(loaded.database)
         if database.current_revision(engine) is None:
             typer.echo("nothing stored yet: run `baton sync` first")
@@ -206,7 +196,7 @@ def rules_preview_command(file: RulesFileArgument = None, config: cli.ConfigOpti
             typer.echo(f"preview of {file or loaded.rules_file} at {moment.isoformat()} "
                        f"(live rules: {label})")
             for line in preview_lines(outcome, baseline):
-                typer.echo(line)
+                typer.echo(clean(line))
 
 
 def preview_lines(outcome: evaluate.Outcome, baseline: evaluate.Outcome | None) -> list[str]:

@@ -1,20 +1,22 @@
 """`baton sandbox serve`: the four replicas with the sample organisation, until Ctrl-C.
 
-Prints the base URLs and writes a ready-made baton.yaml pointing at them, so
-`baton --config <that file> sync` works against the sandbox straight away.
+Prints the base URLs and writes a ready-made baton.yaml pointing at them (absolute
+paths, readable by its owner only), so `baton sync --config <that file>` works
+against the sandbox straight away, from any folder.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from sandbox.run import TOOLS, sandbox_config, start_sandbox
+from baton.cli_common import EXIT_CONFIG, fail, user_errors
+from baton.settings import instant_option
+from sandbox.run import TOOLS, start_sandbox, write_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RULES = PROJECT_ROOT / "config" / "rules.yaml"
@@ -27,32 +29,31 @@ def serve(
     directory: Annotated[Path, typer.Option(
         "--dir", help="Where the config, TLS files and the demo database go.")] = Path(
             ".sandbox"),
-    now: Annotated[datetime | None, typer.Option(
+    now: Annotated[str | None, typer.Option(
         help="Pin the replicas' clock (ISO 8601); default: real time.")] = None,
 ) -> None:
     """Serve offline replicas of Asana, Trello, Google and Salesforce with the sample
     organisation, and write a baton.yaml for them."""
+    with user_errors(debug=False):
+        moment = instant_option(now)
+    folder = directory.resolve()
+    tls = folder / "tls"
+    tls.mkdir(parents=True, exist_ok=True)
+    try:
+        sandbox = start_sandbox(tls, now=moment, port=port)
+    except OSError as exc:
+        fail(f"sandbox: cannot listen on ports {port}-{port + 3} ({exc.strerror}); pass "
+             "--port 0 or another --port", EXIT_CONFIG)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    directory.mkdir(parents=True, exist_ok=True)
-    tls = directory / "tls"
-    tls.mkdir(exist_ok=True)
-    if now is not None and now.tzinfo is None:
-        raise typer.BadParameter("--now needs a timezone, e.g. 2026-11-23T09:00:00+00:00")
-    try:
-        sandbox = start_sandbox(tls, now=now, port=port)
-    except OSError as exc:
-        typer.echo(f"baton: sandbox: cannot listen on ports {port}-{port + 3} ({exc.strerror});"
-                   " pass --port 0 or another --port", err=True)
-        raise typer.Exit(1) from None
-    config = directory / "baton.yaml"
-    config.write_text(sandbox_config(sandbox, rules_file=DEFAULT_RULES.resolve(),
-                                     database=f"sqlite:///{(directory / 'baton.db').resolve()}"))
+    config = folder / "baton.yaml"
+    write_config(config, sandbox, rules_file=DEFAULT_RULES,
+                 database=f"sqlite:///{folder / 'baton.db'}")
     for tool in TOOLS:
         typer.echo(f"{tool:<11} {sandbox.url(tool)}")
     typer.echo(f"CA file     {sandbox.ca_path}")
-    typer.echo(f"config      {config.resolve()}")
+    typer.echo(f"config      {config}")
     typer.echo("sandbox ready; Ctrl-C stops it", err=True)
     stop.wait()
     sandbox.stop()

@@ -2,7 +2,9 @@
 
 Credentials are `SecretStr`, so they print as `**********` in any repr, log
 or error; the only way to read one is `.get_secret_value()` at the moment a
-connector authenticates. Base URLs are configurable for every tool because
+connector authenticates. Commands that never call an API load the config with
+`SECRETS_OPTIONAL` in the validation context: a secret whose `${VAR}` is unset is
+then None, and only then. Base URLs are configurable for every tool because
 that is how the sandbox and on-premise proxies plug in.
 """
 
@@ -12,7 +14,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlparse
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationInfo
+
+SECRETS_OPTIONAL = "secrets_optional"
 
 
 def _http_url(value: str) -> str:
@@ -22,7 +26,14 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _present(value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+    if value is None and not (info.context or {}).get(SECRETS_OPTIONAL):
+        raise ValueError('a value is required here, e.g. "${VARIABLE}"')
+    return value
+
+
 HttpURL = Annotated[str, AfterValidator(_http_url)]
+Secret = Annotated[SecretStr | None, AfterValidator(_present)]
 SourceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 
 
@@ -40,7 +51,7 @@ class SourceBase(Strict):
 
 class AsanaSource(SourceBase):
     type: Literal["asana"]
-    token: SecretStr
+    token: Secret
     workspace: str
     projects: list[str] = Field(default_factory=list, description="empty = all projects")
     estimate_field: str | None = Field(None, description="custom field holding effort; "
@@ -50,8 +61,8 @@ class AsanaSource(SourceBase):
 
 class TrelloSource(SourceBase):
     type: Literal["trello"]
-    key: SecretStr
-    token: SecretStr
+    key: Secret
+    token: Secret
     boards: list[str] = Field(default_factory=list, description="empty = all boards")
     estimate_field: str | None = Field(None, description="custom field holding effort; "
                                        "empty = found by name, else labels like 8h")
@@ -61,8 +72,8 @@ class TrelloSource(SourceBase):
 class GoogleOAuth(Strict):
     kind: Literal["oauth"]
     client_id: str
-    client_secret: SecretStr
-    refresh_token: SecretStr
+    client_secret: Secret
+    refresh_token: Secret
     token_uri: HttpURL = "https://oauth2.googleapis.com/token"
 
 
@@ -87,14 +98,14 @@ class GoogleSource(SourceBase):
 
 class SalesforceSession(Strict):
     kind: Literal["session"]
-    session_id: SecretStr
+    session_id: Secret
 
 
 class SalesforcePassword(Strict):
     kind: Literal["password"]
     username: str
-    password: SecretStr
-    security_token: SecretStr
+    password: Secret
+    security_token: Secret
     domain: str = "login"
 
 

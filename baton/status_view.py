@@ -1,4 +1,5 @@
-"""Rendering `baton status`: a rich table on a terminal, plain lines for cron mail."""
+"""Rendering `baton status`: a rich table on a terminal, plain lines for cron mail; stream
+names and errors come from the tools, so both go through baton.terminal."""
 
 from __future__ import annotations
 
@@ -6,9 +7,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from baton.terminal import clean, print_table
 from sync.status import StreamStatus
 
 COLUMNS = ("source", "stream", "last run", "result", "cursor age", "fetched", "upserted",
@@ -50,11 +50,8 @@ def render_status(rows: Sequence[StreamStatus], now: datetime | None, *, tty: bo
     if all(row.run is None for row in rows):
         typer.echo("nothing has synced yet")
     if tty:
-        table = Table(*COLUMNS)
-        for row in rows:
-            table.add_row(*cells(row, now))
-        Console().print(table)
+        print_table(COLUMNS, (cells(row, now) for row in rows))
         return
     for row in rows:
-        typer.echo(" ".join(f"{name.replace(' ', '_')}={value}"
+        typer.echo(" ".join(f"{name.replace(' ', '_')}={clean(value)}"
                             for name, value in zip(COLUMNS, cells(row, now), strict=True)))

@@ -3,7 +3,8 @@
 
 On a terminal a progress bar per stream; otherwise one plain line per stream,
 so cron mail stays short (`--quiet`: only failures). Failures read
-`baton: <source>: <what happened>; <what to do>`.
+`baton: <source>: <what happened>; <what to do>`. Stream names and errors carry text from
+the tools, so they go through baton.terminal.clean.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from sqlalchemy.engine import Engine
 
 from baton.config import BatonConfig
 from baton.connect import plans_for, scrubber_for
-from rules.config import load_rules
+from baton.rules_commands import rules_for
+from baton.terminal import clean
 from rules.configfile import ConfigError
 from rules.horizon import NOTHING, Horizon, event_horizon
 from sync.identity import PersonSpec
@@ -52,8 +54,7 @@ def rules_horizon(config: BatonConfig) -> Horizon:
     """What the rules file looks at; a file that does not validate widens nothing (the
     evaluation after the sync reports it)."""
     try:
-        rules = load_rules(config.rules_file, known_sources=[s.name for s in config.sources],
-                           known_people=[p.email for p in config.people])
+        rules = rules_for(config, config.rules_file)
     except ConfigError:
         return NOTHING
     return event_horizon(rules)
@@ -70,7 +71,7 @@ def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
     if not enabled:
         yield None
         return
-    bars = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+    bars = Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False),
                     TextColumn("{task.completed} records"), TimeElapsedColumn(),
                     console=Console(stderr=True), transient=True)
     tasks: dict[tuple[str, str], int] = {}
@@ -78,7 +79,7 @@ def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
     def update(source: str, stream: str, records: int) -> None:
         key = (source, stream)
         if key not in tasks:
-            tasks[key] = bars.add_task(f"{source} {stream}", total=None)
+            tasks[key] = bars.add_task(clean(f"{source} {stream}"), total=None)
         bars.update(tasks[key], completed=records)
 
     with bars:
@@ -89,16 +90,17 @@ def report(outcome: Outcome, *, quiet: bool) -> None:
     for result in outcome.results:
         if not quiet:
             for stream in result.streams:
-                typer.echo(f"{result.source} {stream.stream} {stream.status.value} "
-                           f"fetched={stream.fetched} upserted={stream.upserted} "
-                           f"deleted={stream.deleted} quarantined={stream.quarantined} "
-                           f"api_calls={stream.api_calls}")
+                typer.echo(clean(f"{result.source} {stream.stream} {stream.status.value} "
+                                 f"fetched={stream.fetched} upserted={stream.upserted} "
+                                 f"deleted={stream.deleted} quarantined={stream.quarantined} "
+                                 f"api_calls={stream.api_calls}"))
         if result.error:
             error = result.error.removeprefix(f"{result.source}: ")
-            typer.echo(f"baton: {result.source}: {error}; {_what_to_do(result)}", err=True)
+            typer.echo(f"baton: {result.source}: {clean(error)}; {_what_to_do(result)}",
+                       err=True)
     for source, holder in outcome.locked:
-        typer.echo(f"baton: {source}: locked by {holder}; another sync is running, this one "
-                   "skipped it", err=True)
+        typer.echo(f"baton: {source}: locked by {clean(holder)}; another sync is running, "
+                   "this one skipped it", err=True)
 
 
 def _what_to_do(result: SourceResult) -> str:

@@ -1,6 +1,6 @@
 """Empty databases on demand: SQLite files, and databases in a throwaway PostgreSQL.
 
-PostgreSQL is the same cluster the test suite starts (tests/pgcluster.py:
+PostgreSQL is the same cluster the test suite starts (sandbox/pgcluster.py:
 initdb + pg_ctl, run as `nobody` when we are root, fsync and synchronous
 commit off because the data is thrown away). Both sync and the store-only
 ceiling write to it under the same settings, so their ratio is fair; absolute
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests.pgcluster import Cluster, find_bindir, start_cluster
+from sandbox.pgcluster import Cluster, find_bindir, start_cluster
 
 BACKENDS = ("sqlite", "postgresql")
 

@@ -17,7 +17,7 @@ import os
 import re
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -137,9 +137,13 @@ def parse(path: Path, text: str | None = None) -> Document:
     return Document(shown, tree)
 
 
-def expand_env(doc: Document, environ: Mapping[str, str] | None = None
+def expand_env(doc: Document, environ: Mapping[str, str] | None = None, *,
+               defer: Callable[[Loc, Problem], bool] | None = None
                ) -> tuple[Any, list[Problem]]:
-    """Plain Python data from the tree with `${VAR}` replaced from the environment."""
+    """Plain Python data from the tree with `${VAR}` replaced from the environment.
+
+    A missing variable is a problem, unless `defer(loc, problem)` takes it over: then
+    the whole value is left None (baton's read-only commands use this for secrets)."""
     env = os.environ if environ is None else environ
     problems: list[Problem] = []
 
@@ -149,17 +153,17 @@ def expand_env(doc: Document, environ: Mapping[str, str] | None = None
         if isinstance(node, list):
             return [walk(value, (*loc, i)) for i, value in enumerate(node)]
         if isinstance(node, str):
-            return ENV_REFERENCE.sub(lambda m: substitute(m, loc), node)
+            missing = [m.group(1) for m in ENV_REFERENCE.finditer(node) if m.group(1) not in env]
+            if missing and defer is not None and defer(loc, unset(missing[0], loc)):
+                return None
+            problems.extend(unset(name, loc) for name in missing)
+            return ENV_REFERENCE.sub(lambda m: env.get(m.group(1), ""), node)
         return node
 
-    def substitute(match: re.Match[str], loc: Loc) -> str:
-        name = match.group(1)
-        if name not in env:
-            problems.append(doc.problem(loc, (
-                f"environment variable {name} is not set (used by {dotted(loc)}); "
-                f"export {name} before running baton, or remove the reference")))
-            return ""
-        return env[name]
+    def unset(name: str, loc: Loc) -> Problem:
+        return doc.problem(loc, (
+            f"environment variable {name} is not set (used by {dotted(loc)}); "
+            f"export {name} before running baton, or remove the reference"))
 
     return walk(doc.tree, ()), problems
 

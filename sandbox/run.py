@@ -92,10 +92,20 @@ def serve(org: Organisation, replicas: Replicas, seeded: Seeded, tls_dir: Path, 
     return RunningSandbox(org, replicas, seeded, servers)
 
 
+def write_config(path: Path, sandbox: RunningSandbox, *, rules_file: Path,
+                 database: str) -> None:
+    """`sandbox_config` written readable by its owner only, as any baton.yaml should be."""
+    server.write_private(path, sandbox_config(sandbox, rules_file=rules_file,
+                                              database=database))
+
+
 def sandbox_config(sandbox: RunningSandbox, *, rules_file: Path, database: str) -> str:
-    """A complete baton.yaml for the running sandbox (credentials are the sandbox's own)."""
+    """A complete baton.yaml for the running sandbox (credentials are the sandbox's own).
+    Paths in it are absolute: baton reads relative ones against the config's folder,
+    which is not the folder the sandbox was started from."""
     data: dict[str, Any] = {
-        "database": database, "timezone": "Europe/Berlin", "rules_file": str(rules_file),
+        "database": database, "timezone": "Europe/Berlin",
+        "rules_file": str(rules_file.resolve()),
         "sources": _sources(sandbox), "people": _people(sandbox),
     }
     on_duty = next((m for m in sandbox.org.members if m.role == "coordinator"), None)
@@ -131,7 +141,7 @@ def _sources(sandbox: RunningSandbox) -> list[dict[str, Any]]:
          "base_url": sandbox.url("google") + "/"},
         {"name": "salesforce", "type": "salesforce", "instance_url": sandbox.url("salesforce"),
          "auth": {"kind": "session", "session_id": SALESFORCE_SESSION},
-         "ca_bundle": str(sandbox.ca_path)},
+         "ca_bundle": str(sandbox.ca_path.resolve())},
     ]
 
 

@@ -10,6 +10,7 @@ at start; clients must be pointed at `ca_path` to trust it.
 
 from __future__ import annotations
 
+import os
 import socket
 import tempfile
 import threading
@@ -33,8 +34,18 @@ class TLSFiles:
     key_path: Path
 
 
+def write_private(path: Path, data: bytes | str) -> None:
+    """Write a file only its owner may read (0600, also when it already existed): the TLS
+    key, and the generated configs that hold credentials and client data's location."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        os.fchmod(fd, 0o600)
+        handle.write(data.encode() if isinstance(data, str) else data)
+
+
 def make_tls_files(directory: Path) -> TLSFiles:
-    """A fresh CA plus a server certificate valid for 127.0.0.1 and localhost."""
+    """A fresh CA plus a server certificate valid for 127.0.0.1 and localhost; the
+    key is private to its owner."""
     ca = trustme.CA()
     server_cert = ca.issue_cert("127.0.0.1", "localhost")
     files = TLSFiles(directory / "sandbox-ca.pem", directory / "server.pem",
@@ -43,7 +54,7 @@ def make_tls_files(directory: Path) -> TLSFiles:
     server_cert.cert_chain_pems[0].write_to_path(str(files.cert_path))
     for extra in server_cert.cert_chain_pems[1:]:
         extra.write_to_path(str(files.cert_path), append=True)
-    server_cert.private_key_pem.write_to_path(str(files.key_path))
+    write_private(files.key_path, server_cert.private_key_pem.bytes())
     return files
 
 

@@ -42,7 +42,7 @@ def source_lock(engine: Engine, source: str, now: datetime) -> Iterator[None]:
         with _advisory_lock(engine, source, now):
             yield
     else:
-        with _file_lock(_lock_dir(engine), source, now):
+        with file_lock(_lock_dir(engine), source, now):
             yield
 
 
@@ -54,9 +54,11 @@ def _lock_dir(engine: Engine) -> Path:
 
 
 @contextmanager
-def _file_lock(directory: Path, source: str, now: datetime) -> Iterator[None]:
+def file_lock(directory: Path, name: str, now: datetime) -> Iterator[None]:
+    """Hold `directory/<name>.lock` (flock) while the block runs, or raise Locked naming
+    the holder; `baton demo` uses it too, to keep a second demo off a running one's files."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{source}.lock"
+    path = directory / f"{name}.lock"
     handle: IO[str] = path.open("a+")
     try:
         try:

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from baton.database import make_engine
+from sandbox.pgcluster import Cluster, find_bindir, start_cluster
 from sandbox.run import RunningSandbox, start_sandbox
-from tests.pgcluster import Cluster, find_bindir, start_cluster
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SANDBOX_NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday

@@ -14,8 +14,10 @@ from typer.testing import CliRunner
 
 from baton import __version__, database
 from baton.cli import app
+from baton.settings import EnvSettings, parse_instant
 from model import Quarantine, RunStatus, SyncRun, SyncState
 from rules.configfile import ConfigError
+from sandbox.run import RunningSandbox, sandbox_config
 from tests.conftest import both_backends
 
 runner = CliRunner()
@@ -129,3 +131,118 @@ def test_baton_debug_shows_the_traceback_a_user_normally_does_not_see(tmp_path: 
                          env={"BATON_DEBUG": "1"})
     assert quiet.exit_code == 2 and not isinstance(quiet.exception, ConfigError)
     assert isinstance(loud.exception, ConfigError)
+
+
+READ_AND_SYNC = [["status"], ["alerts"], ["people"], ["links"], ["evaluate"], ["sync"],
+                 ["config", "check"], ["db", "upgrade"], ["rules", "check"],
+                 ["rules", "preview"], ["serve"], ["users", "list"]]
+BAD_ENV = [
+    ("BATON_NOW", "garbage",
+     'baton: BATON_NOW: "garbage" is not an ISO 8601 instant such as 2026-03-10T09:00:00Z'),
+    ("BATON_NOW", "2026-13-45",
+     'baton: BATON_NOW: "2026-13-45" is not an ISO 8601 instant such as 2026-03-10T09:00:00Z'),
+    ("BATON_DEBUG", "maybe",
+     'baton: BATON_DEBUG: "maybe" is not 1 or 0 (or true/false, yes/no, on/off)'),
+]
+
+
+@pytest.mark.parametrize(("variable", "value", "line"), BAD_ENV, ids=lambda v: str(v)[:12])
+@pytest.mark.parametrize("command", READ_AND_SYNC, ids=" ".join)
+def test_a_bad_baton_variable_is_one_line_and_exit_2(tmp_path: Path, command: list[str],
+                                                      variable: str, value: str,
+                                                      line: str) -> None:
+    config = make_config(tmp_path, f"sqlite:///{tmp_path / 'baton.db'}")
+    result = runner.invoke(app, [*command, "--config", str(config)], env={variable: value})
+    assert (result.exit_code, result.output.splitlines()) == (2, [line])
+    assert not (tmp_path / "baton.db").exists()
+
+
+@pytest.mark.parametrize("command", [["sync"], ["evaluate"], ["rules", "preview"],
+                                     ["sandbox", "serve"]], ids=" ".join)
+def test_a_bad_now_flag_is_one_line_and_exit_2(tmp_path: Path, command: list[str]) -> None:
+    config = make_config(tmp_path, f"sqlite:///{tmp_path / 'baton.db'}")
+    options = ["--dir", str(tmp_path / "sandbox")] if command[0] == "sandbox" else [
+        "--config", str(config)]
+    result = runner.invoke(app, [*command, *options, "--now", "garbage"])
+    assert (result.exit_code, result.output.splitlines()) == (2, [
+        'baton: --now: "garbage" is not an ISO 8601 instant such as 2026-03-10T09:00:00Z'])
+    assert not (tmp_path / "baton.db").exists() and not (tmp_path / "sandbox").exists()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2026-11-23T09:00:00Z", NOW), ("2026-11-23T10:00:00+01:00", NOW),
+    ("2026-11-23T09:00:00", NOW), ("2026-11-23 09:00", NOW)])
+def test_now_and_baton_now_read_instants_the_same_way(text: str, expected: datetime) -> None:
+    assert parse_instant(text) == expected
+    assert EnvSettings(now=text).now == expected  # type: ignore[arg-type]
+
+
+def requests_served(sandbox: RunningSandbox) -> int:
+    replicas = sandbox.replicas
+    return sum(sum(state.knobs.counters.values()) for state in (
+        replicas.asana, replicas.trello, replicas.google, replicas.salesforce))
+
+
+def test_sync_checks_the_rules_file_before_fetching_anything(sandbox: RunningSandbox,
+                                                             tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  - id: late\n    kind: overdoo\n")
+    config = tmp_path / "baton.yaml"
+    config.write_text(sandbox_config(sandbox, rules_file=rules,
+                                     database=f"sqlite:///{tmp_path / 'baton.db'}"))
+    result = runner.invoke(app, ["sync", "--config", str(config), "--now", NOW.isoformat()])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f'{rules}:3:11: rule "late": unknown kind "overdoo"')
+    assert requests_served(sandbox) == 0 and not (tmp_path / "baton.db").exists()
+    skipped = runner.invoke(app, ["sync", "--config", str(config), "--now", NOW.isoformat(),
+                                  "--no-rules", "--source", "asana-main"])
+    assert skipped.exit_code == 0, skipped.output
+    assert requests_served(sandbox) > 0
+
+
+@pytest.mark.parametrize("command", [["status"], ["db", "upgrade"], ["alerts"], ["sync"]],
+                         ids=" ".join)
+def test_a_database_in_a_missing_folder_names_the_folder(tmp_path: Path,
+                                                         command: list[str]) -> None:
+    config = make_config(tmp_path, "sqlite:///data/baton.db")
+    result = runner.invoke(app, [*command, "--config", str(config)])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0] == (
+        f"{config}:1:11: database folder {tmp_path.resolve() / 'data'} does not exist; "
+        "create it, or point database elsewhere")
+    assert "server is up" not in result.output and not (tmp_path / "data").exists()
+
+
+def test_a_sqlite_database_that_cannot_be_opened_says_so_without_blaming_a_server(
+        tmp_path: Path) -> None:
+    (tmp_path / "baton.db").mkdir()
+    config = make_config(tmp_path, "sqlite:///baton.db")
+    result = runner.invoke(app, ["db", "upgrade", "--config", str(config)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "baton: database: unable to open database file; check `database` in your config "
+        "and that baton may write to its folder"]
+
+
+def test_the_sqlite_database_and_its_wal_files_are_private(tmp_path: Path) -> None:
+    config = make_config(tmp_path, "sqlite:///baton.db")
+    assert runner.invoke(app, ["db", "upgrade", "--config", str(config)]).exit_code == 0
+    engine = database.make_engine(f"sqlite:///{tmp_path / 'baton.db'}")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("INSERT INTO person (email, name, weekly_capacity_hours, "
+                                   "working_days, active, origin, created_at, updated_at) "
+                                   "VALUES ('a@b.c', 'A', 40, '[]', 1, 'config', "
+                                   "'2026-01-01', '2026-01-01')")
+        connection.commit()
+        files = sorted(p.name for p in tmp_path.glob("baton.db*"))
+        modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.glob("baton.db*")}
+    engine.dispose()
+    assert files == ["baton.db", "baton.db-shm", "baton.db-wal"]
+    assert modes == dict.fromkeys(files, 0o600)
+
+
+def test_an_existing_database_keeps_the_mode_its_admin_gave_it(tmp_path: Path) -> None:
+    (tmp_path / "baton.db").touch(mode=0o640)
+    (tmp_path / "baton.db").chmod(0o640)
+    database.make_engine(f"sqlite:///{tmp_path / 'baton.db'}").dispose()
+    assert (tmp_path / "baton.db").stat().st_mode & 0o777 == 0o640

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,15 @@ from typer.testing import CliRunner
 
 from baton.cli import app
 from baton.config import load_config
-from baton.sources import AsanaSource, SalesforceSource
+from baton.connect import build_connector
+from baton.sources import (
+    AsanaSource,
+    GoogleOAuth,
+    GoogleSource,
+    SalesforceSession,
+    SalesforceSource,
+    TrelloSource,
+)
 from rules.configfile import ConfigError
 
 EXAMPLE = Path(__file__).parent.parent / "config" / "baton.example.yaml"
@@ -192,6 +202,9 @@ def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
             auth: {kind: session, session_id: s}
             ca_bundle: certs/ca.pem
         """)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs/ca.pem").write_text("a CA\n")
     config = load_config(path, environ={})
     assert config.database == f"sqlite:///{tmp_path.resolve()}/data/baton.db"
     crm = config.sources[0]
@@ -239,3 +252,134 @@ def test_cli_without_a_config_file_says_how_to_give_one(tmp_path: Path,
     assert result.exit_code == 2
     assert "baton.yaml:1:1: config file not found; pass --config FILE or set BATON_CONFIG" \
         in result.output
+
+
+def example_copy(tmp_path: Path) -> Path:
+    """The example baton.yaml in a folder of its own (its SQLite file lands there)."""
+    shutil.copyfile(EXAMPLE.parent / "rules.yaml", tmp_path / "rules.yaml")
+    shutil.copyfile(EXAMPLE, tmp_path / "baton.yaml")
+    return tmp_path / "baton.yaml"
+
+
+def test_without_secrets_the_example_loads_with_every_secret_unset() -> None:
+    config = load_config(EXAMPLE, environ={}, secrets=False)
+    asana, trello, google, salesforce = config.sources
+    assert isinstance(asana, AsanaSource) and asana.token is None
+    assert isinstance(trello, TrelloSource) and trello.key is None and trello.token is None
+    assert isinstance(google, GoogleSource) and isinstance(google.auth, GoogleOAuth)
+    assert google.auth.client_secret is None and google.auth.refresh_token is None
+    assert google.auth.client_id == "baton-client.apps.googleusercontent.com"
+    assert isinstance(salesforce, SalesforceSource)
+    assert isinstance(salesforce.auth, SalesforceSession) and salesforce.auth.session_id is None
+
+
+def test_without_secrets_a_set_variable_is_still_used() -> None:
+    config = load_config(EXAMPLE, environ={"ASANA_TOKEN": "a-token"}, secrets=False)
+    asana = config.sources[0]
+    assert isinstance(asana, AsanaSource) and asana.token is not None
+    assert asana.token.get_secret_value() == "a-token"
+
+
+def test_without_secrets_only_the_secrets_of_sources_may_be_unset(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+        database: "${BATON_DB_URL}"
+        sources:
+          - name: main
+            type: asana
+            token: "${ASANA_TOKEN}"
+            workspace: "${ASANA_WORKSPACE}"
+        """)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={}, secrets=False)
+    found = [str(p) for p in caught.value.problems]
+    assert f"{path}:1:11: environment variable BATON_DB_URL is not set (used by database); " \
+        "export BATON_DB_URL before running baton, or remove the reference" in found
+    assert f"{path}:6:16: environment variable ASANA_WORKSPACE is not set (used by " \
+        "sources[0].workspace); export ASANA_WORKSPACE before running baton, or remove " \
+        "the reference" in found
+    assert not [p for p in found if "ASANA_TOKEN" in p or "valid string" in p]
+
+
+def test_a_secret_written_as_null_is_an_error_when_secrets_are_needed(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+        sources:
+          - {name: main, type: asana, workspace: "1", token: null}
+        """)
+    assert problems(path) == [f'{path}:2:54: sources[0].token: a value is required here, '
+                              'e.g. "${VARIABLE}"']
+
+
+def test_a_connector_is_never_built_from_a_config_loaded_without_secrets() -> None:
+    config = load_config(EXAMPLE, environ={}, secrets=False)
+    with pytest.raises(RuntimeError, match="loaded without secrets"):
+        build_connector(config.sources[0], lambda: datetime.now(UTC))
+
+
+READ_ONLY = [["status"], ["alerts"], ["people"], ["links"], ["evaluate"], ["db", "upgrade"],
+             ["rules", "check"], ["rules", "preview"], ["users", "list"]]
+
+
+@pytest.mark.parametrize("command", READ_ONLY, ids=" ".join)
+def test_read_only_commands_run_without_the_sources_secrets(tmp_path: Path,
+                                                             command: list[str]) -> None:
+    config = example_copy(tmp_path)
+    result = runner.invoke(app, [*command, "--config", str(config)],
+                           env=dict.fromkeys(EXAMPLE_ENV))
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("command", [["sync"], ["config", "check"]], ids=" ".join)
+def test_sync_and_config_check_still_need_every_secret(tmp_path: Path,
+                                                       command: list[str]) -> None:
+    config = example_copy(tmp_path)
+    result = runner.invoke(app, [*command, "--config", str(config)],
+                           env=dict.fromkeys(EXAMPLE_ENV))
+    assert result.exit_code == 2
+    assert "environment variable ASANA_TOKEN is not set" in result.output
+    assert "6 problems found" in result.output
+
+
+FILES_CONFIG = """
+    sources:
+      - name: crm
+        type: salesforce
+        instance_url: https://127.0.0.1:8443
+        auth: {kind: session, session_id: s}
+        ca_bundle: tls/ca.pem
+      - name: crm-jwt
+        type: salesforce
+        instance_url: https://127.0.0.1:8443
+        auth: {kind: jwt, username: u, consumer_key: k, private_key_file: keys}
+      - name: google
+        type: google
+        auth: {kind: service_account, key_file: /nowhere/sa.json}
+    """
+
+
+def test_files_the_config_names_must_be_readable_one_problem_each(tmp_path: Path) -> None:
+    path = write(tmp_path, FILES_CONFIG)
+    (tmp_path / "keys").mkdir()
+    assert problems(path) == [
+        f"{path}:6:16: sources[0].ca_bundle: cannot read {tmp_path.resolve()}/tls/ca.pem "
+        "(No such file or directory); paths are relative to this config file",
+        f"{path}:10:71: sources[1].auth.private_key_file: cannot read {tmp_path.resolve()}"
+        "/keys (Is a directory); paths are relative to this config file",
+        f"{path}:13:45: sources[2].auth.key_file: cannot read /nowhere/sa.json "
+        "(No such file or directory); paths are relative to this config file"]
+
+
+@pytest.mark.parametrize("command", [["config", "check"], ["sync"]], ids=" ".join)
+def test_a_missing_ca_bundle_is_one_config_error_not_one_per_stream(
+        tmp_path: Path, command: list[str]) -> None:
+    path = write(tmp_path, FILES_CONFIG)
+    (tmp_path / "keys").mkdir()
+    result = runner.invoke(app, [*command, "--config", str(path)])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0].startswith(f"{path}:6:16: sources[0].ca_bundle: ")
+    assert "3 problems found" in result.output and "internal error" not in result.output
+
+
+def test_read_only_commands_do_not_open_the_api_files(tmp_path: Path) -> None:
+    path = write(tmp_path, FILES_CONFIG)
+    result = runner.invoke(app, ["status", "--config", str(path)])
+    assert result.exit_code == 0, result.output

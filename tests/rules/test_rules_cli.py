@@ -133,9 +133,10 @@ def test_invalid_rules_file_with_nothing_stored_exits_2_without_traceback(
     assert "did you mean \"overdue\"" in result.stderr
 
 
-def test_bad_now_is_a_usage_error(config: Path) -> None:
+def test_bad_now_is_one_line_and_exit_2(config: Path) -> None:
     result = invoke("evaluate", "-c", str(config), "--now", "next tuesday")
-    assert result.exit_code == 2 and "not ISO 8601" in result.output
+    assert result.exit_code == 2 and result.output.splitlines() == [
+        'baton: --now: "next tuesday" is not an ISO 8601 instant such as 2026-03-10T09:00:00Z']
 
 
 def test_rules_check(config: Path, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from baton.sources import GoogleSource, SalesforceSource, TrelloSource
 from sandbox.run import RunningSandbox, sandbox_config
 from sandbox.seed import ASANA_TOKEN, SALESFORCE_SESSION, TRELLO_KEY, TRELLO_TOKEN
 from tests.conftest import SANDBOX_NOW, running_sandbox
+from tests.processes import baton, running
 
 NOW = SANDBOX_NOW
 RULES = Path(__file__).parents[2] / "config" / "rules.yaml"
@@ -94,3 +95,27 @@ def test_baton_sandbox_serve_prints_urls_writes_config_and_stops_on_sigterm(
     assert "sandbox ready" in stderr
     config = load_config(tmp_path / "baton.yaml", environ={})
     assert config.database == f"sqlite:///{(tmp_path / 'baton.db').resolve()}"
+
+
+def test_the_readme_flow_sandbox_serve_then_sync_from_another_folder(tmp_path: Path) -> None:
+    """README "Try it against the sandbox": default --dir, relative to where it runs; the
+    sync runs from elsewhere and every source but the revoked one succeeds."""
+    served, elsewhere = tmp_path / "served", tmp_path / "elsewhere"
+    served.mkdir()
+    elsewhere.mkdir()
+    process = baton("sandbox", "serve", "--port", "0", "--now", NOW.isoformat(), cwd=served)
+    with running(process) as lines:
+        lines.until("config")
+        config = served / ".sandbox" / "baton.yaml"
+        sync = baton("sync", "--config", str(config), "--now", NOW.isoformat(), cwd=elsewhere)
+        stdout, stderr = sync.communicate(timeout=300)
+    assert sync.returncode == 1, stderr  # trello-archive's token is revoked, on purpose
+    assert "internal error" not in stderr
+    assert [line.split(":")[0] for line in stderr.splitlines()] == ["baton"]
+    assert "trello-archive" in stderr
+    salesforce = [line for line in stdout.splitlines() if line.startswith("salesforce ")]
+    assert salesforce and all(" ok " in line for line in salesforce), stdout
+    assert {p.relative_to(served).as_posix(): p.stat().st_mode & 0o777 for p in (
+        config, served / ".sandbox" / "tls" / "server.key", served / ".sandbox" / "baton.db")
+    } == {".sandbox/baton.yaml": 0o600, ".sandbox/tls/server.key": 0o600,
+          ".sandbox/baton.db": 0o600}

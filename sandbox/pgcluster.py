@@ -1,4 +1,6 @@
-"""A throwaway PostgreSQL cluster for the test session: initdb, pg_ctl, stop.
+"""A throwaway PostgreSQL cluster for the test session and the benchmark: initdb,
+pg_ctl, stop. It lives in sandbox/ (offline stand-ins for what baton talks to) so that
+bench/ can use it from an installed baton, which ships no tests package.
 
 The suite must need no pre-existing server, and CI runs as root, which
 `initdb` refuses; so when we are root the cluster runs as `nobody` through
