@@ -38,12 +38,15 @@ class User:
 
 @dataclass
 class CustomField:
-    """A number custom field (e.g. "Estimated hours"); `precision` drives `display_value`."""
+    """A number custom field (e.g. "Estimated hours"); `precision` drives `display_value`.
+    `format` is Asana's display format: `none`, or `duration` for Asana's own
+    "Estimated time", whose `number_value` counts minutes."""
 
     gid: str
     workspace: str
     name: str
     precision: int = 0
+    format: str = "none"
 
 
 @dataclass
@@ -101,6 +104,7 @@ class Task:
     custom_values: dict[str, float | None] = field(default_factory=dict)
     followers: list[str] = field(default_factory=list)
     deleted: bool = False
+    rich_notes: str | None = None  # `html_notes` written in the rich editor (links with labels)
 
     @property
     def projects(self) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from html import escape
 
 from sandbox.asana.fields import Obj, Ref
 from sandbox.asana.records import Event, Membership, Project, Task, User, Workspace
@@ -19,8 +20,16 @@ from sandbox.asana.state import AsanaState
 APP_URL = "https://app.asana.com/1"
 NAMED = ("gid", "name", "resource_type")
 TASK_COMPACT = ("gid", "name", "resource_type", "resource_subtype")
-TASK_OPT_IN = frozenset({"dependencies", "dependents", "num_subtasks", "custom_fields"})
+RICH_TEXT = frozenset({"html_notes"})
+"""Opt-in everywhere: a record answers it only when `opt_fields` names it."""
+TASK_OPT_IN = frozenset({"dependencies", "dependents", "num_subtasks", "custom_fields",
+                         *RICH_TEXT})
 BARE = "bare:"
+
+
+def rich_text(plain: str) -> str:
+    """`html_notes` of notes written as plain text: escaped, in a root `<body>`."""
+    return f"<body>{escape(plain, quote=False)}</body>"
 
 
 def fmt_datetime(value: datetime | None) -> str | None:
@@ -78,6 +87,7 @@ class Views:
             "default_access_level": "editor", "default_view": "list",
             "due_on": fmt_date(project.due_on), "due_date": fmt_date(project.due_on),
             "followers": [Ref("user", u) for u in project.members],
+            "html_notes": rich_text(project.notes),
             "members": [Ref("user", u) for u in project.members],
             "minimum_access_level_for_customization": "editor",
             "minimum_access_level_for_sharing": "editor",
@@ -90,7 +100,7 @@ class Views:
             "team": Ref("team", project.team) if project.team else None,
             "workspace": Ref("workspace", project.workspace),
         }
-        return Obj(project.gid, values, NAMED, tuple(values))
+        return Obj(project.gid, values, NAMED, tuple(k for k in values if k not in RICH_TEXT))
 
     def task(self, task: Task) -> Obj:
         values = {
@@ -107,7 +117,7 @@ class Views:
             "dependents": [Ref(BARE + "task", t.gid) for t in self.dependents(task.gid)],
             "due_at": fmt_datetime(task.due_at), "due_on": fmt_date(task.due_on),
             "followers": [Ref("user", u) for u in task.followers], "hearted": False,
-            "hearts": [], "liked": False, "likes": [],
+            "hearts": [], "html_notes": rich_text(task.notes), "liked": False, "likes": [],
             "memberships": [self._membership(m) for m in task.memberships],
             "modified_at": fmt_datetime(task.modified_at), "name": task.name,
             "notes": task.notes, "num_hearts": 0, "num_likes": 0,
@@ -119,6 +129,8 @@ class Views:
             "tags": [], "resource_subtype": "default_task",
             "workspace": Ref("workspace", task.workspace),
         }
+        if task.rich_notes is not None:
+            values["html_notes"] = task.rich_notes
         opt_in = TASK_OPT_IN - ({"custom_fields"} if values["custom_fields"] else set())
         return Obj(task.gid, values, TASK_COMPACT, tuple(k for k in values if k not in opt_in))
 
@@ -174,9 +186,10 @@ class Views:
         field = self.state.custom_fields[gid]
         display = None if number is None else f"{number:.{field.precision}f}"
         values = {"gid": gid, "resource_type": "custom_field", "name": field.name,
-                  "type": "number", "enabled": True, "representation_type": "number",
-                  "id_prefix": None, "is_formula_field": False, "number_value": number,
-                  "display_value": display}
+                  "type": "number", "resource_subtype": "number", "enabled": True,
+                  "representation_type": "number", "format": field.format,
+                  "precision": field.precision, "id_prefix": None, "is_formula_field": False,
+                  "number_value": number, "display_value": display}
         return Obj(gid, values, tuple(values), tuple(values))
 
     def _permalink(self, task: Task) -> str:

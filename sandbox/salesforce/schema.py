@@ -80,7 +80,8 @@ OBJECTS: dict[str, ObjectDef] = {o.name.lower(): o for o in (
         "Phone:string Title:string OwnerId:reference"), (ACCOUNT, OWNER)),
     ObjectDef("Opportunity", "006", _fields(
         "Name:string StageName:picklist IsClosed:boolean IsWon:boolean CloseDate:date "
-        "OwnerId:reference AccountId:reference Amount:currency"), (ACCOUNT, OWNER)),
+        "OwnerId:reference AccountId:reference Amount:currency Description:string"),
+        (ACCOUNT, OWNER)),
     ObjectDef("Event", "00U", _fields(
         f"{ACTIVITY_FIELDS} StartDateTime:datetime EndDateTime:datetime "
         "IsAllDayEvent:boolean ActivityDateTime:datetime DurationInMinutes:int "

@@ -122,12 +122,13 @@ class SalesforceState:
             "AccountId": account_id, "OwnerId": owner_id, "Phone": phone, "Title": title})
 
     def add_opportunity(self, name: str, *, stage: str, close_date: date, owner_id: str,
-                        account_id: str | None = None, amount: float | None = None) -> str:
+                        account_id: str | None = None, amount: float | None = None,
+                        description: str | None = None) -> str:
         self._require(owner_id, "User")
         self._require(account_id, "Account")
         return self._insert("Opportunity", {
             "Name": name, "StageName": stage, "CloseDate": close_date, "OwnerId": owner_id,
-            "AccountId": account_id, "Amount": amount})
+            "AccountId": account_id, "Amount": amount, "Description": description})
 
     def add_event(self, subject: str, *, start: datetime, end: datetime, owner_id: str,
                   is_all_day: bool = False, who_id: str | None = None,

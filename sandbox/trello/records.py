@@ -51,6 +51,17 @@ class Label:
 
 
 @dataclass
+class CustomField:
+    """A board's custom field definition (Power-Up "Custom Fields"); only `number` here."""
+
+    id: str
+    board_id: str
+    name: str
+    pos: float
+    type: str = "number"
+
+
+@dataclass
 class Card:
     id: str
     board_id: str
@@ -67,6 +78,8 @@ class Card:
     start: datetime | None = None
     member_ids: list[str] = field(default_factory=list)
     label_ids: list[str] = field(default_factory=list)
+    custom_values: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """custom field id -> (item id, value as Trello stores it: numbers are strings)"""
 
 
 @dataclass

@@ -12,7 +12,16 @@ import hashlib
 from typing import Any
 
 from sandbox.trello.ids import iso, slugify
-from sandbox.trello.records import Action, Attachment, Board, Card, Label, Member, TrelloList
+from sandbox.trello.records import (
+    Action,
+    Attachment,
+    Board,
+    Card,
+    CustomField,
+    Label,
+    Member,
+    TrelloList,
+)
 from sandbox.trello.state import TrelloState
 
 LABEL_COLORS = ("green", "yellow", "orange", "red", "purple", "blue", "sky", "lime", "pink",
@@ -191,6 +200,22 @@ def card_full(state: TrelloState, card: Card) -> dict[str, Any]:
                   "size": "normal", "brightness": "dark", "yPosition": 0.5, "idPlugin": None},
         "isTemplate": False, "cardRole": "link" if is_link else None, "mirrorSourceId": None,
     }
+
+
+def custom_field_json(custom_field: CustomField) -> dict[str, Any]:
+    """A board's custom field as `/boards/{id}/customFields` lists it."""
+    group = hashlib.sha256(custom_field.id.encode()).hexdigest()
+    return {"id": custom_field.id, "idModel": custom_field.board_id, "modelType": "board",
+            "fieldGroup": group, "display": {"cardFront": True}, "name": custom_field.name,
+            "pos": _number(custom_field.pos), "type": custom_field.type,
+            "isSuggestedField": False}
+
+
+def custom_field_items(card: Card) -> list[dict[str, Any]]:
+    """A card's filled custom fields (`customFieldItems`); a number is a string."""
+    return [{"id": item_id, "value": {"number": value}, "idCustomField": field_id,
+             "idModel": card.id, "modelType": "card"}
+            for field_id, (item_id, value) in card.custom_values.items()]
 
 
 def attachment_json(attachment: Attachment) -> dict[str, Any]:

@@ -33,6 +33,8 @@ from sandbox.trello.render import (
     attachment_json,
     board_full,
     card_full,
+    custom_field_items,
+    custom_field_json,
     list_full,
     member_full,
     select_fields,
@@ -100,7 +102,7 @@ def card_payload(state: TrelloState, request: Request, card: Card,
         body["attachments"] = [attachment_json(a) for a in state.attachments.values()
                                if a.card_id == card.id]
     if flag(request, "customFieldItems", False):
-        body["customFieldItems"] = []
+        body["customFieldItems"] = custom_field_items(card)
     return body
 
 
@@ -251,6 +253,14 @@ def add_board_routes(router: APIRouter, state: TrelloState) -> None:
                 select_fields(member_full(state, state.members[m]) | {"email": None}, fields,
                               BOARD_MEMBER_DEFAULT_FIELDS) for m in ids])
 
+    @router.get("/boards/{board_ref}/customFields")
+    def custom_fields_of_board(board_ref: str, request: Request) -> Response:
+        with state.lock:
+            board = find(state.boards, board_ref)
+            fields = sorted((f for f in state.custom_fields.values() if f.board_id == board.id),
+                            key=lambda f: f.pos)
+            return list_response(state, request, [custom_field_json(f) for f in fields])
+
     @router.get("/boards/{board_ref}/actions")
     def actions_of_board(board_ref: str, request: Request) -> Response:
         with state.lock:
@@ -263,6 +273,12 @@ def add_card_routes(router: APIRouter, state: TrelloState) -> None:
     def get_card(card_ref: str, request: Request) -> Response:
         with state.lock:
             return json_response(card_payload(state, request, find(state.cards, card_ref)))
+
+    @router.get("/cards/{card_ref}/customFieldItems")
+    def card_custom_field_items(card_ref: str, request: Request) -> Response:
+        with state.lock:
+            return list_response(state, request,
+                                 custom_field_items(find(state.cards, card_ref)))
 
     @router.get("/cards/{card_ref}/attachments")
     def card_attachments(card_ref: str, request: Request) -> Response:

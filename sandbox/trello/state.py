@@ -22,7 +22,16 @@ from typing import Any, Final
 
 from sandbox.knobs import Knobs
 from sandbox.trello.ids import IdFactory, iso, short_link
-from sandbox.trello.records import Action, Attachment, Board, Card, Label, Member, TrelloList
+from sandbox.trello.records import (
+    Action,
+    Attachment,
+    Board,
+    Card,
+    CustomField,
+    Label,
+    Member,
+    TrelloList,
+)
 
 FIRST_CARD_POS: Final = 140737488355328.0  # 2**47: a new card in an empty list (samples)
 POS_STEP: Final = 16384.0
@@ -52,6 +61,7 @@ class TrelloState:
         self.boards: dict[str, Board] = {}
         self.lists: dict[str, TrelloList] = {}
         self.labels: dict[str, Label] = {}
+        self.custom_fields: dict[str, CustomField] = {}
         self.cards: dict[str, Card] = {}
         self.attachments: dict[str, Attachment] = {}
         self.actions: list[Action] = []  # oldest first; the API answers newest first
@@ -140,6 +150,35 @@ class TrelloState:
             label = Label(self._new_id(), board_id, name, color)
             self.labels[label.id] = label
             return label.id
+
+    def add_custom_field(self, board_id: str, name: str) -> str:
+        """A number custom field on a board (Trello's custom fields are per board)."""
+        with self.lock:
+            on_board = [f.pos for f in self.custom_fields.values() if f.board_id == board_id]
+            custom_field = CustomField(self._new_id(), self.boards[board_id].id, name,
+                                       max(on_board, default=0.0) + POS_STEP)
+            self.custom_fields[custom_field.id] = custom_field
+            return custom_field.id
+
+    def set_custom_number(self, card_id: str, field_id: str, number: float,
+                          *, by: str | None = None) -> None:
+        """Fill a card's number field; Trello logs `updateCustomFieldItem` on the board."""
+        with self.lock:
+            card, custom_field = self.cards[card_id], self.custom_fields[field_id]
+            if custom_field.board_id != card.board_id:
+                raise KeyError(f"custom field {field_id} is not on the card's board")
+            item_id = card.custom_values.get(field_id, (self._new_id(), ""))[0]
+            card.custom_values[field_id] = (item_id, f"{number:g}")
+            card.date_last_activity = self.now()
+            data = {"customField": {"id": field_id, "name": custom_field.name,
+                                    "type": custom_field.type},
+                    "customFieldItem": {"id": item_id, "value": {"number": f"{number:g}"},
+                                        "idCustomField": field_id, "idModel": card_id,
+                                        "modelType": "card"},
+                    "card": self._card_ref(card),
+                    "board": self._board_ref(self.boards[card.board_id])}
+            self._record("updateCustomFieldItem", self.boards[card.board_id], data, by,
+                         card_id=card_id)
 
     # -- cards -------------------------------------------------------------------
 
