@@ -22,7 +22,7 @@ from baton import database
 from baton.config import load_config
 from baton.feed_commands import DEFAULT_HOST, DEFAULT_PORT, feed_settings
 from baton.rules_commands import evaluate_stored
-from baton.sandbox_command import DEFAULT_RULES
+from baton.sandbox_command import DEFAULT_RULES, ORG_DEFAULT, OrgOption
 from baton.sync_command import sync_all
 from feed.app import create_app
 from feed.users import Role, add_user
@@ -34,7 +34,8 @@ DEMO_USER = "demo"
 def demo(port: Annotated[int, typer.Option(help="Port of the feed.")] = DEFAULT_PORT,
          directory: Annotated[Path, typer.Option(
              "--dir", help="Where the demo config, rules copy and database go.")
-         ] = Path(".demo")) -> None:
+         ] = Path(".demo"),
+         org: OrgOption = ORG_DEFAULT) -> None:
     """Run the sandbox, sync it, evaluate the rules and serve the feed with a demo admin."""
     now = datetime.now(UTC)
     folder = directory.resolve()
@@ -45,7 +46,7 @@ def demo(port: Annotated[int, typer.Option(help="Port of the feed.")] = DEFAULT_
     rules = folder / "rules.yaml"
     shutil.copyfile(DEFAULT_RULES, rules)
     typer.echo("starting the sandbox (Asana, Trello, Google, Salesforce replicas)…", err=True)
-    sandbox = start_sandbox(tls)
+    sandbox = start_sandbox(tls, org=org.value)
     try:
         config_path = folder / "baton.yaml"
         config_path.write_text(sandbox_config(sandbox, rules_file=rules,
@@ -53,7 +54,7 @@ def demo(port: Annotated[int, typer.Option(help="Port of the feed.")] = DEFAULT_
         loaded = load_config(config_path)
         engine = database.make_engine(loaded.database)
         database.upgrade(engine)
-        typer.echo("syncing the sample organisation (trello-archive fails on purpose: its "
+        typer.echo("syncing the sample organisation (one source fails on purpose: its "
                    "token is revoked, so stale_source has something to show)…", err=True)
         sync_all(loaded, engine, sources=[], full=False, now=now, quiet=True)
         evaluate_stored(loaded, engine, now)

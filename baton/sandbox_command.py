@@ -1,7 +1,8 @@
-"""`baton sandbox serve`: the four replicas with the sample organisation, until Ctrl-C.
+"""`baton sandbox serve`: the four replicas with a sample organisation, until Ctrl-C.
 
 Prints the base URLs and writes a ready-made baton.yaml pointing at them, so
 `baton --config <that file> sync` works against the sandbox straight away.
+`--org` picks the organisation (`OrgOption`, shared with `baton demo`).
 """
 
 from __future__ import annotations
@@ -9,16 +10,24 @@ from __future__ import annotations
 import signal
 import threading
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from sandbox.orgs import DEFAULT_ORG, ORGS
 from sandbox.run import TOOLS, sandbox_config, start_sandbox
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RULES = PROJECT_ROOT / "config" / "rules.yaml"
 DEFAULT_PORT = 8761
+OrgName = StrEnum("OrgName", {name: name for name in ORGS})  # type: ignore[misc]
+ORG_DEFAULT = OrgName(DEFAULT_ORG)
+OrgOption = Annotated[OrgName, typer.Option(  # type: ignore[valid-type]
+    "--org", help="Which sample organisation: " + "; ".join(
+        f"{o.name}: {o.about}" for o in ORGS.values()) + ".")]
+PINNED = ", ".join(f"the {o.name} to {o.pinned_now.isoformat()}" for o in ORGS.values())
 
 
 def serve(
@@ -28,9 +37,11 @@ def serve(
         "--dir", help="Where the config, TLS files and the demo database go.")] = Path(
             ".sandbox"),
     now: Annotated[datetime | None, typer.Option(
-        help="Pin the replicas' clock (ISO 8601); default: real time.")] = None,
+        help=f"Pin the replicas' clock (ISO 8601); default: real time. Tests pin "
+             f"{PINNED}.")] = None,
+    org: OrgOption = ORG_DEFAULT,
 ) -> None:
-    """Serve offline replicas of Asana, Trello, Google and Salesforce with the sample
+    """Serve offline replicas of Asana, Trello, Google and Salesforce with a sample
     organisation, and write a baton.yaml for them."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -41,7 +52,7 @@ def serve(
     if now is not None and now.tzinfo is None:
         raise typer.BadParameter("--now needs a timezone, e.g. 2026-11-23T09:00:00+00:00")
     try:
-        sandbox = start_sandbox(tls, now=now, port=port)
+        sandbox = start_sandbox(tls, org=org.value, now=now, port=port)
     except OSError as exc:
         typer.echo(f"baton: sandbox: cannot listen on ports {port}-{port + 3} ({exc.strerror});"
                    " pass --port 0 or another --port", err=True)
