@@ -25,6 +25,7 @@ from baton import (
 )
 from baton.cli_common import EXIT_CONFIG, ConfigOption, DebugOption, fail, load, user_errors
 from baton.connect import UnknownSource
+from baton.effort_view import configured_effort, stored_effort
 from baton.settings import EnvSettings
 from baton.status_view import render_status
 from rules.config import load_rules
@@ -65,6 +66,8 @@ def config_check(config: ConfigOption = None, debug: DebugOption = False) -> Non
                            known_people=[p.email for p in loaded.people])
         typer.echo(f"config ok: {len(loaded.sources)} source(s), {len(loaded.people)} "
                    f"person(s), {len(rules.rules)} rule(s) in {loaded.rules_file}")
+        for line in configured_effort(loaded):
+            typer.echo(line)
 
 
 @db_app.command("upgrade")
@@ -122,6 +125,8 @@ def status(config: ConfigOption = None, debug: DebugOption = False) -> None:
         with Session(engine) as session:
             rows = sync_status.collect(session, [s.name for s in loaded.sources])
         render_status(rows, EnvSettings().now, tty=sys.stdout.isatty())
+        for line in stored_effort(engine, loaded.sources) or []:
+            typer.echo(line)
 
 
 rules_app = typer.Typer(help="Check and preview rules.yaml.", no_args_is_help=True)

@@ -83,7 +83,8 @@ def build_connector(source: Source, clock: Clock) -> Connector:
         case TrelloSource():
             return TrelloConnector(source.name, source.base_url, source.key.get_secret_value(),
                                    source.token.get_secret_value(), source.boards,
-                                   timeout_seconds=source.timeout_seconds)
+                                   timeout_seconds=source.timeout_seconds,
+                                   estimate_field=source.estimate_field)
         case GoogleSource():
             return GoogleConnector(
                 source.name, calendars=source.calendars, base_url=source.base_url,

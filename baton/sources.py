@@ -43,8 +43,8 @@ class AsanaSource(SourceBase):
     token: SecretStr
     workspace: str
     projects: list[str] = Field(default_factory=list, description="empty = all projects")
-    estimate_field: str = Field("Estimated hours", description="number custom field with "
-                                                               "effort in hours")
+    estimate_field: str | None = Field(None, description="custom field holding effort; "
+                                       "empty = found by name (see connectors/effort.py)")
     base_url: HttpURL = "https://app.asana.com/api/1.0"
 
 
@@ -53,6 +53,8 @@ class TrelloSource(SourceBase):
     key: SecretStr
     token: SecretStr
     boards: list[str] = Field(default_factory=list, description="empty = all boards")
+    estimate_field: str | None = Field(None, description="custom field holding effort; "
+                                       "empty = found by name, else labels like 8h")
     base_url: HttpURL = "https://api.trello.com/1"
 
 

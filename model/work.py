@@ -50,6 +50,9 @@ class Task(SyncedRecord, table=True):
     due_at: datetime | None = utc_field()
     completed_at: datetime | None = utc_field()
     estimate_hours: float | None = None
+    estimate_from: str | None = Field(default=None, max_length=512)
+    """The effort field the task carries (`"Estimate (h)" (hours)`), even when it is
+    empty; None when the task has none. `baton status` counts tasks per field."""
     contact_external_id: str | None = Field(default=None, max_length=255)
     account_external_id: str | None = Field(default=None, max_length=255)
     deal_external_id: str | None = Field(default=None, max_length=255)

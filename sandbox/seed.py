@@ -225,11 +225,11 @@ def _trello_effort(trello: TrelloState, board: str, project: Project
                    ) -> Callable[[str, float | None], None]:
     """How a board records effort: a label like `8h`, or a number custom field."""
     if project.effort == "field":
-        field_id = trello.add_custom_field(board, TRELLO_EFFORT_FIELD)
+        field_id = trello.add_custom_field(board, TRELLO_EFFORT_FIELD, "number")
 
         def write_field(card: str, hours: float | None) -> None:
             if hours:
-                trello.set_custom_number(card, field_id, hours)
+                trello.set_custom_field_item(card, field_id, hours)
         return write_field
     if project.effort:
         raise ValueError(f"Trello boards record effort as a label or 'field', "

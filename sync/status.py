@@ -2,19 +2,21 @@
 
 Reads only `SyncRun`, `SyncState` and `Quarantine`, so it is cheap enough to
 run from a monitoring check. Each row ends with the next thing a user should
-do, because "failed" alone makes nobody's morning better.
+do, because "failed" alone makes nobody's morning better. `effort` says, from
+what sync stored on each task (`estimate_from`), which field held the effort of
+each source's open tasks and how many have none: no API call needed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from model import Quarantine, RunStatus, SyncRun, SyncState
+from model import Quarantine, RecordState, RunStatus, SyncRun, SyncState, Task
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,42 @@ def collect(session: Session, sources: Sequence[str]) -> list[StreamStatus]:
                                      cursors.get((source, stream.split(":", 1)[0])), count,
                                      _next_action(source, stream_run, count)))
     return rows
+
+
+@dataclass
+class EffortStatus:
+    """Open tasks of one source: how many got an estimate from which field, how many
+    have their effort field empty, how many have no effort field at all."""
+
+    source: str
+    by_field: dict[str, int] = field(default_factory=dict)
+    empty: dict[str, int] = field(default_factory=dict)
+    no_field: int = 0
+
+    @property
+    def open_tasks(self) -> int:
+        return sum(self.by_field.values()) + sum(self.empty.values()) + self.no_field
+
+    @property
+    def without_estimate(self) -> int:
+        return sum(self.empty.values()) + self.no_field
+
+
+def effort(session: Session, sources: Sequence[str]) -> list[EffortStatus]:
+    """One entry per configured source that has open tasks, in config order."""
+    missing = col(Task.estimate_hours).is_(None)
+    query = (select(Task.source, Task.estimate_from, missing, sa.func.count())
+             .where(col(Task.source).in_(sources), Task.state == RecordState.active)
+             .group_by(Task.source, Task.estimate_from, missing))
+    found: dict[str, EffortStatus] = {}
+    for source, field_name, empty, count in session.exec(query):
+        entry = found.setdefault(source, EffortStatus(source))
+        if field_name is None:
+            entry.no_field += count
+        else:
+            table = entry.empty if empty else entry.by_field
+            table[field_name] = table.get(field_name, 0) + count
+    return [found[source] for source in sources if source in found]
 
 
 def _oldest_cursors(session: Session, sources: Sequence[str]

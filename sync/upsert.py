@@ -23,8 +23,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-CHANGE_COLUMNS = ("raw", "state", "deleted_at", "url")
-"""A difference in any of these means the source changed the record."""
+CHANGE_COLUMNS = ("raw", "state", "deleted_at", "url", "estimate_hours", "estimate_from")
+"""A difference in any of these means the source changed the record. A task's effort
+also depends on what is not in its payload (a Trello board's custom field definitions,
+the configured `estimate_field`), so it is compared itself."""
 
 
 def _insert(connection: Connection, table: sa.Table) -> Any:
@@ -49,9 +51,10 @@ def _changed(table: sa.Table, excluded: Any, columns: Sequence[str], dialect: st
 
 def upsert_rows(connection: Connection, model: type[SQLModel], rows: Sequence[dict[str, Any]],
                 key: Sequence[str], change_columns: Sequence[str] = CHANGE_COLUMNS,
-                insert_only: Sequence[str] = (),
+                insert_only: Sequence[str] = (), with_ids: bool = True,
                 ) -> dict[tuple[Any, ...], int]:
-    """Insert or update `rows` on the unique `key`; returns {key values: id} for all rows.
+    """Insert or update `rows` on the unique `key`; returns {key values: id} for all rows
+    (nothing when `with_ids` is false: reading the ids back costs more than the upsert).
 
     `insert_only` columns are written when a row is created and never updated
     (first-seen times, values another step owns)."""
@@ -68,6 +71,8 @@ def upsert_rows(connection: Connection, model: type[SQLModel], rows: Sequence[di
                        connection.dialect.name),
     )
     connection.execute(statement, list(rows))
+    if not with_ids:
+        return {}
     return ids_for(connection, table, key, [tuple(row[k] for k in key) for row in rows])
 
 

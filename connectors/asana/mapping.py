@@ -3,7 +3,7 @@
 Every mapper takes the payload exactly as the API answered it (kept in `raw`)
 and a `MapContext` holding what the payload itself does not say: which source
 this is, which project listing (partition) it came from, which projects are
-synced, and the name of the number custom field that holds estimates. A
+synced, and the configured estimate field (None: found by `connectors.effort`). A
 payload that cannot be mapped raises `RecordInvalid` and goes to quarantine.
 """
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from connectors.effort import Estimate, FieldFacts, Kind, estimate
 from connectors.errors import RecordInvalid
 from model import Identity, Project, RecordState, Task
 
@@ -22,7 +23,7 @@ class MapContext:
     """`project` is the listing's project; `parent` the task whose subtasks are listed."""
 
     source: str
-    estimate_field: str = "Estimated hours"
+    estimate_field: str | None = None
     project: str | None = None
     synced_projects: frozenset[str] = field(default_factory=frozenset)
     parent: str | None = None
@@ -123,16 +124,37 @@ def _section(raw: dict[str, Any], project: str | None) -> str | None:
     return named[0]["section"].get("name") if named else None
 
 
-def _estimate(raw: dict[str, Any], name: str) -> float | None:
-    for custom_field in raw.get("custom_fields") or []:
-        if isinstance(custom_field, dict) and custom_field.get("name") == name:
-            value = custom_field.get("number_value")
-            if value is None:
-                return None
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise RecordInvalid(f"custom field {name!r} is not a number")
-            return float(value)
-    return None
+ASANA_KINDS = {"number": Kind.number, "text": Kind.text, "enum": Kind.text}
+"""Custom field subtypes that can hold effort (an enum option may read "2h")."""
+
+
+def _field_facts(field: dict[str, Any]) -> tuple[FieldFacts, Any] | None:
+    """A task's custom field as (facts, value); None for kinds that cannot hold effort.
+    `type` is the deprecated twin of `resource_subtype`, and a field asked only for
+    its value says its kind by that value's key; `format: duration` is Asana's
+    time-tracking estimate, a number of minutes."""
+    subtype = str(field.get("resource_subtype") or field.get("type") or next(
+        (kind for kind in ("number", "text") if f"{kind}_value" in field), None))
+    kind, name = ASANA_KINDS.get(subtype), field.get("name")
+    if kind is None or not isinstance(name, str):
+        return None
+    if subtype == "enum":
+        option = field.get("enum_value")
+        value = option.get("name") if isinstance(option, dict) else None
+    elif kind is Kind.text:
+        value = field.get("text_value")
+    else:
+        value = field.get("number_value")
+        kind = Kind.duration if field.get("format") == "duration" else kind
+    return FieldFacts(name, kind, str(field.get("description") or ""),
+                      str(field.get("custom_label") or "")), value
+
+
+def task_estimate(raw: dict[str, Any], configured: str | None) -> Estimate:
+    """Effort from the task's custom fields (see connectors/effort.py)."""
+    fields = [facts for field in raw.get("custom_fields") or [] if isinstance(field, dict)
+              and (facts := _field_facts(field)) is not None]
+    return estimate(fields, configured)
 
 
 def map_task(raw: dict[str, Any], ctx: MapContext) -> MappedTask:
@@ -140,6 +162,7 @@ def map_task(raw: dict[str, Any], ctx: MapContext) -> MappedTask:
     Asana sends them; Asana fills `due_on` too when `due_at` is set."""
     gid = gid_of(raw, "task")
     project = _home_project(raw, ctx)
+    effort = task_estimate(raw, ctx.estimate_field)
     task = Task(
         source=ctx.source, external_id=gid, title=raw.get("name") or "",
         description=raw.get("notes"), url=raw.get("permalink_url"), raw=raw,
@@ -151,7 +174,7 @@ def map_task(raw: dict[str, Any], ctx: MapContext) -> MappedTask:
         due_on=parse_date(raw.get("due_on"), "due_on"),
         due_at=parse_datetime(raw.get("due_at"), "due_at"),
         completed_at=parse_datetime(raw.get("completed_at"), "completed_at"),
-        estimate_hours=_estimate(raw, ctx.estimate_field),
+        estimate_hours=effort.hours, estimate_from=effort.source,
     )
     assignee = _ref(raw, "assignee")
     assignees = ([assignee] if assignee else []) if "assignee" in raw else None

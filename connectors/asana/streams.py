@@ -37,13 +37,18 @@ from model import Identity
 
 USER_FIELDS = "name,email"
 OUTSIDER_FIELDS = "name,email,workspaces"
-PROJECT_FIELDS = "name,archived,completed,modified_at,owner,due_on,permalink_url"
+PROJECT_FIELDS = ("name,archived,completed,modified_at,owner,due_on,permalink_url,notes,"
+                  "html_notes")
 TASK_FIELDS = ",".join((
-    "name", "notes", "assignee", "due_on", "due_at", "start_on", "completed", "completed_at",
-    "memberships.project.gid", "memberships.section.name", "custom_fields.name",
-    "custom_fields.number_value", "dependencies", "parent", "modified_at", "permalink_url",
-    "projects", "num_subtasks",
+    "name", "notes", "html_notes", "assignee", "due_on", "due_at", "start_on", "completed",
+    "completed_at", "memberships.project.gid", "memberships.section.name", "custom_fields.name",
+    "custom_fields.resource_subtype", "custom_fields.format", "custom_fields.custom_label",
+    "custom_fields.description", "custom_fields.number_value", "custom_fields.text_value",
+    "custom_fields.enum_value.name", "dependencies", "parent", "modified_at",
+    "permalink_url", "projects", "num_subtasks",
 ))
+"""`html_notes` because a link with a label keeps its URL only there (`notes` shows the
+label); project notes because a project's description links it to a deal."""
 CLOCK_SKEW = timedelta(seconds=60)
 """Subtracted from the signpost: our clock and Asana's may disagree by a little."""
 GONE = '{"gone": true}'
@@ -137,7 +142,7 @@ class AsanaConnector:
     """One Asana workspace as the source `source`; see the module docstring."""
 
     def __init__(self, source: str, base_url: str, token: str, workspace: str,
-                 projects: Sequence[str] = (), estimate_field: str = "Estimated hours",
+                 projects: Sequence[str] = (), estimate_field: str | None = None,
                  timeout_seconds: float = 30.0, policy: CallPolicy | None = None,
                  clock: Callable[[], datetime] | None = None) -> None:
         self.source = source

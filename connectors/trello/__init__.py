@@ -22,12 +22,12 @@ class TrelloConnector:
 
     def __init__(self, source: str, base_url: str, key: str, token: str,
                  boards: Sequence[str] = (), timeout_seconds: float = 30.0,
-                 policy: CallPolicy | None = None) -> None:
+                 policy: CallPolicy | None = None, estimate_field: str | None = None) -> None:
         self.source = source
         self.policy = policy or CallPolicy(timeout_seconds=timeout_seconds)
         self.api = TrelloApi(source, base_url, key, token, timeout_seconds, self.policy)
         self.scope = BoardScope(self.api, boards)
-        self.ctx = MapContext(source, tuple(self.api.scrub.secrets))
+        self.ctx = MapContext(source, tuple(self.api.scrub.secrets), estimate_field)
 
     def streams(self) -> list[str]:
         """Members first (assignees refer to them), then boards, then their cards."""

@@ -10,7 +10,11 @@ Trello facts the mapping rests on:
   becomes `start_on` (its UTC date).
 - `dueComplete` is the only "done" flag and Trello keeps no completion time;
   `completed_at` is `dateLastActivity`, the closest thing recorded.
-- Effort lives in a label named like `8h` or `2.5h` (first such label wins).
+- Effort lives in the board's Custom Fields (definitions on the board, values in the
+  card's `customFieldItems`, numbers as strings: `{"number": "4"}`), found by name as
+  `connectors/effort.py` says, or in a label named like `8h`, `2.5h` or `90 min`
+  (first such label wins) when no custom field holds a value. A configured
+  `estimate_field` is the only field read, labels included.
 - Trello never shows other members' emails, so identities carry none; people
   are matched by the `aliases` in baton.yaml.
 - Cards are fetched with `attachments=true`, so `raw["attachments"]` is the
@@ -28,20 +32,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from connectors.effort import Estimate, FieldFacts, Kind, estimate, label_hours
 from connectors.errors import RecordInvalid
 from model import Identity, Project, RecordState, Task
 
-ESTIMATE_LABEL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*h\s*$", re.IGNORECASE)
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
-RELIST_ACTIONS = frozenset({"updateList", "moveListToBoard", "moveListFromBoard"})
+RELIST_ACTIONS = frozenset({"updateList", "moveListToBoard", "moveListFromBoard",
+                            "createCustomField", "updateCustomField", "deleteCustomField"})
 """Actions without a card that still change cards: a renamed list changes every
-card's section, a closed list archives its cards."""
+card's section, a closed list archives its cards, a custom field added, renamed or
+removed changes which one holds every card's effort."""
 
 
 @dataclass(frozen=True)
 class MapContext:
     source: str
     secrets: tuple[str, ...] = ()
+    estimate_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,11 +58,21 @@ class ListInfo:
 
 
 @dataclass(frozen=True)
+class CustomFieldInfo:
+    """A board's custom field that can hold effort; `options` of a dropdown (`list`)
+    field map option id -> its text."""
+
+    facts: FieldFacts
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CardContext(MapContext):
-    """What a card needs from its board: the board's state and its lists."""
+    """What a card needs from its board: its state, lists and custom fields."""
 
     board_closed: bool = False
     lists: Mapping[str, ListInfo] = field(default_factory=dict)
+    custom_fields: Mapping[str, CustomFieldInfo] = field(default_factory=dict)
 
 
 @dataclass
@@ -124,16 +141,70 @@ def _start_on(value: Any) -> date | None:
     return instant.date() if instant else None
 
 
-def estimate_hours(labels: Any) -> float | None:
-    """Hours from the first label named like `8h` / `2.5h`; None without one."""
+TRELLO_KINDS = {"number": Kind.number, "text": Kind.text, "list": Kind.text}
+"""Custom field types that can hold effort (checkbox and date cannot)."""
+LABEL_SOURCE = 'labels like "8h"'
+
+
+def custom_field_infos(raw_fields: Iterable[Any]) -> dict[str, CustomFieldInfo]:
+    """`/boards/{id}/customFields` -> field id -> what it is, in board order."""
+    infos: dict[str, CustomFieldInfo] = {}
+    for raw in raw_fields:
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+            continue
+        kind, name = TRELLO_KINDS.get(str(raw.get("type"))), raw.get("name")
+        if kind is None or not isinstance(name, str):
+            continue
+        options = {o["id"]: o["value"]["text"] for o in raw.get("options") or []
+                   if isinstance(o, dict) and isinstance(o.get("id"), str)
+                   and isinstance(o.get("value"), dict)
+                   and isinstance(o["value"].get("text"), str)}
+        infos[raw["id"]] = CustomFieldInfo(FieldFacts(name, kind), options)
+    return infos
+
+
+def _item_values(raw: dict[str, Any]) -> dict[str, Any]:
+    """`customFieldItems` -> field id -> the item (a card has one per field at most)."""
+    items = raw.get("customFieldItems") or []
+    if not isinstance(items, list):
+        raise RecordInvalid("customFieldItems is not a list")
+    return {item["idCustomField"]: item for item in items
+            if isinstance(item, dict) and isinstance(item.get("idCustomField"), str)}
+
+
+def _item_value(item: Any, info: CustomFieldInfo) -> Any:
+    """A number comes as `{"number": "4"}`, text as `{"text": ...}`, a dropdown choice
+    as `idValue`; a field the card never filled in has no item at all."""
+    if not isinstance(item, dict):
+        return None
+    if "idValue" in item:
+        return info.options.get(str(item["idValue"]))
+    value = item.get("value") if isinstance(item.get("value"), dict) else {}
+    return value.get("number" if info.facts.kind is Kind.number else "text")
+
+
+def label_estimate(labels: Any) -> float | None:
+    """Hours from the first label named like `8h` / `2.5h` / `90 min`; None without one."""
     if not isinstance(labels, list):
         return None
     for label in labels:
         name = label.get("name") if isinstance(label, dict) else None
-        match = ESTIMATE_LABEL.match(name) if isinstance(name, str) else None
-        if match:
-            return float(match.group(1))
+        hours = label_hours(name) if isinstance(name, str) else None
+        if hours is not None:
+            return hours
     return None
+
+
+def card_estimate(raw: dict[str, Any], ctx: CardContext) -> Estimate:
+    """Custom fields first; labels only when no field holds a value and none is
+    configured."""
+    items = _item_values(raw)
+    found = estimate(((info.facts, _item_value(items.get(field_id), info))
+                      for field_id, info in ctx.custom_fields.items()), ctx.estimate_field)
+    if found.hours is not None or ctx.estimate_field is not None:
+        return found
+    hours = label_estimate(raw.get("labels"))
+    return Estimate(hours, LABEL_SOURCE) if hours is not None else found
 
 
 def card_member_ids(raw: dict[str, Any]) -> list[str]:
@@ -164,6 +235,7 @@ def map_card(raw: dict[str, Any], ctx: CardContext) -> Task:
     state = card_state(raw, ctx)
     trello_list = ctx.lists.get(str(raw.get("idList")))
     card_member_ids(raw)  # validate now, so a bad card is quarantined whole
+    effort = card_estimate(raw, ctx)
     return Task(
         source=ctx.source, external_id=card_id,
         url=_optional_text(raw, "shortUrl") or _optional_text(raw, "url"),
@@ -173,7 +245,7 @@ def map_card(raw: dict[str, Any], ctx: CardContext) -> Task:
         section=trello_list.name if trello_list else None,
         start_on=_start_on(raw.get("start")), due_at=parse_instant(raw.get("due"), "due"),
         completed_at=last_activity if raw.get("dueComplete") is True else None,
-        estimate_hours=estimate_hours(raw.get("labels")),
+        estimate_hours=effort.hours, estimate_from=effort.source,
     )
 
 

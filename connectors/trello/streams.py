@@ -13,6 +13,9 @@ batch carries that id and `complete=Scope("task", project=board)`. A change
 made while listing has a newer action id, so the next run sees it again:
 boundary rows may repeat, which upserts make harmless.
 
+Each listing or re-fetch of a board's cards also reads its lists and its custom field
+definitions (`/boards/{id}/customFields`): a card holds only the values.
+
 Cards, incremental: `/boards/{id}/actions?since=<cursor>` (exclusive, newest
 first, limit 1000, paged with `before`) → changed card ids are re-fetched one
 by one, `deleteCard` ids become tombstones, and the cursor moves to the newest
@@ -37,6 +40,7 @@ from connectors.trello.mapping import (
     board_changes,
     card_member_ids,
     clean_raw,
+    custom_field_infos,
     list_infos,
     map_board,
     map_card,
@@ -51,7 +55,7 @@ CARDS_PER_BATCH = 500
 MAX_CARD_FETCHES = 25
 NO_ACTIONS_YET = "0" * 24  # an ObjectId older than any action: `since` it means "all"
 BOARD_FIELDS = "name,desc,closed,dateClosed,dateLastActivity,url,shortUrl,shortLink"
-CARD_PARAMS = {"fields": "all", "attachments": "true"}
+CARD_PARAMS = {"fields": "all", "attachments": "true", "customFieldItems": "true"}
 ACTION_PARAMS = {"filter": "all", "fields": "id,type,date,data", "memberCreator": "false",
                  "member": "false"}
 
@@ -230,10 +234,13 @@ class CardPuller:
         yield batch
 
     def card_context(self, board: dict[str, Any]) -> CardContext:
+        """The board's lists and its custom field definitions (cards carry only values)."""
         lists = self.api.get_list(f"/boards/{board['id']}/lists",
                                   {"filter": "all", "fields": "name,closed"})
-        return CardContext(self.ctx.source, self.ctx.secrets,
-                           board_closed=board.get("closed") is True, lists=list_infos(lists))
+        fields = self.api.get_list(f"/boards/{board['id']}/customFields")
+        return CardContext(self.ctx.source, self.ctx.secrets, self.ctx.estimate_field,
+                           board_closed=board.get("closed") is True, lists=list_infos(lists),
+                           custom_fields=custom_field_infos(fields))
 
     def full_listing(self, board: dict[str, Any], signpost: str,
                      tombstones: Sequence[tuple[str, str]] = ()) -> Iterator[Batch]:

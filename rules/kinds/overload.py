@@ -7,7 +7,8 @@ capacity by at least `min_excess_hours`. Capacity is weekly hours spread
 over their working days, counting only days they are present (not a
 holiday, not mostly time off). Task effort (estimate, else
 `default_task_estimate_hours`, shared among assignees) is spread over the
-working days from its start (or today) to its due day. Example: Ana, 32 h
+working days from its start (or today) to its due day; the evidence says how many
+of the week's tasks had no estimate and what each was counted as. Example: Ana, 32 h
 over Mon-Thu, off Monday: 24 h capacity; 14 h of meetings + 16 h of tasks
 = 30 h, 125 %.
 
@@ -54,8 +55,9 @@ class Params(BaseModel):
                                      "capacity fires")
     min_excess_hours: float = Field(2.0, ge=0, description="ignore overloads smaller than this")
     weeks_ahead: int = Field(2, ge=1, le=12, description="weeks checked, starting this week")
-    default_task_estimate_hours: float = Field(2.0, ge=0, description=(
-        "effort of a task without an estimate (0: such tasks add nothing)"))
+    default_task_estimate_hours: float = Field(0.0, ge=0, description=(
+        "effort of a task without an estimate (0: such tasks add nothing; the evidence "
+        "counts them either way)"))
     day_off_min_hours: float = Field(4.0, gt=0, le=24, description=(
         "a working day with this much time off is not a working day"))
     time_off_title_pattern: str = Field(DEFAULT_TIME_OFF_PATTERN, description=(
@@ -66,10 +68,13 @@ class Params(BaseModel):
 
 @dataclass(frozen=True)
 class Contribution:
+    """`estimated` False: a task without an estimate, counted at the default."""
+
     record: SyncedRecord
     kind: str
     hours: float
     fact: str
+    estimated: bool = True
 
 
 def evaluate(view: ModelView, params: Params, now: datetime) -> Iterator[Finding]:
@@ -133,15 +138,15 @@ def week_task_effort(view: ModelView, person: PersonInfo, tasks: list[Task],
         due = due_day(task.due_on, task.due_at, person.tz)
         if due is None or due < today:
             continue
-        estimate = task.estimate_hours if task.estimate_hours is not None \
-            else params.default_task_estimate_hours
-        share = estimate / max(1, len(view.assignees_of(task)))
+        estimated = task.estimate_hours is not None
+        estimate = task.estimate_hours if estimated else params.default_task_estimate_hours
+        share = (estimate or 0.0) / max(1, len(view.assignees_of(task)))
         start = max(today, task.start_on or due)
         days = [d for d in present if start <= d <= due] or [due]
         in_week = sum(1 for d in days if monday <= d < monday + timedelta(days=7))
-        if in_week and share > 0:
+        if in_week and (share > 0 or not estimated):
             parts.append(Contribution(task, "task", share * in_week / len(days),
-                                      f"task {name_of(task)} due {due}"))
+                                      f"task {name_of(task)} due {due}", estimated))
     return parts
 
 
@@ -149,12 +154,19 @@ def _finding(person: PersonInfo, monday: date, load: float, capacity: float,
              parts: list[Contribution], params: Params) -> Finding:
     week = iso_week(monday)
     percent = round(100 * load / capacity)
-    biggest = sorted(parts, key=lambda p: (-p.hours, p.fact))[:params.evidence_max_items]
+    biggest = sorted((p for p in parts if p.hours > 0),
+                     key=lambda p: (-p.hours, p.fact))[:params.evidence_max_items]
     evidence: list[Evidence] = [
         record_evidence(p.kind, p.record, f"{p.fact}: {p.hours:.1f} h", person.email)
         for p in biggest]
     evidence.insert(0, Evidence(f"{person.label} in {week}: {load:.1f} h committed, "
                                 f"{capacity:.1f} h available"))
+    unestimated = len({(p.record.source, p.record.external_id) for p in parts
+                       if not p.estimated})
+    if unestimated:
+        evidence.append(Evidence(
+            f"{unestimated} task{'s' if unestimated > 1 else ''} without an estimate counted "
+            f"as {params.default_task_estimate_hours:g} h each"))
     return Finding(
         subjects=(person_subject(person),), period=week,
         title=f"{person.label} is overloaded in {week} ({percent}%)",

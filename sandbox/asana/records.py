@@ -37,16 +37,33 @@ class User:
 
 
 @dataclass
+class EnumOption:
+    gid: str
+    name: str
+    color: str = "none"
+    enabled: bool = True
+
+
+@dataclass
 class CustomField:
-    """A number custom field (e.g. "Estimated hours"); `precision` drives `display_value`.
-    `format` is Asana's display format: `none`, or `duration` for Asana's own
-    "Estimated time", whose `number_value` counts minutes."""
+    """A custom field definition. `subtype` number (`precision` drives `display_value`,
+    `format` one of the spec's: none, custom with a `custom_label`, duration, ...), text,
+    or enum (with `enum_options`). Asana's time-tracking "Estimated time" is a number
+    field with `format: duration`, its value in minutes."""
 
     gid: str
     workspace: str
     name: str
+    subtype: str = "number"
     precision: int = 0
+    description: str = ""
     format: str = "none"
+    custom_label: str | None = None
+    enum_options: list[EnumOption] = field(default_factory=list)
+
+
+CustomValue = float | str | None
+"""A task's value of one field: a number, a text, or an enum option's gid."""
 
 
 @dataclass
@@ -101,7 +118,7 @@ class Task:
     parent: str | None = None
     memberships: list[Membership] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)
-    custom_values: dict[str, float | None] = field(default_factory=dict)
+    custom_values: dict[str, CustomValue] = field(default_factory=dict)
     followers: list[str] = field(default_factory=list)
     deleted: bool = False
     rich_notes: str | None = None  # `html_notes` written in the rich editor (links with labels)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
+from sandbox.asana.custom_fields import checked_values, new_custom_field
 from sandbox.asana.records import (
     CustomField,
     Event,
@@ -115,11 +116,10 @@ class AsanaState:
         so tasks still show them as assignee."""
         self._need(self.users, user).workspaces.remove(workspace)
 
-    def add_custom_field(self, workspace: str, name: str, *, precision: int = 0,
-                         format: str = "none") -> CustomField:
-        """A number field; `format="duration"` is Asana's own time estimate (minutes)."""
+    def add_custom_field(self, workspace: str, name: str, **definition: Any) -> CustomField:
+        """A number (default), text or enum field; see `custom_fields.new_custom_field`."""
         self._need(self.workspaces, workspace)
-        custom_field = CustomField(self.new_gid(), workspace, name, precision, format)
+        custom_field = new_custom_field(self.new_gid, workspace, name, **definition)
         self.custom_fields[custom_field.gid] = custom_field
         return custom_field
 
@@ -167,7 +167,7 @@ class AsanaState:
                  due_at: datetime | None = None, start_on: date | None = None,
                  completed: bool = False, completed_at: datetime | None = None,
                  dependencies: Iterable[str] = (),
-                 custom_values: Mapping[str, float | None] | None = None,
+                 custom_values: Mapping[str, Any] | None = None,
                  created_at: datetime | None = None, html_notes: str | None = None) -> Task:
         """A task in `projects` (placed in `section` where it belongs to one of them, else
         in the project's first section), or a subtask of `parent`. `due_at` implies
@@ -184,7 +184,8 @@ class AsanaState:
         task.followers = list(dict.fromkeys(u for u in (self.actor, assignee) if u is not None))
         _assign(task, {"assignee": assignee, "due_on": due_on, "start_on": start_on,
                        "dependencies": [self._need(self.tasks, d).gid for d in dependencies],
-                       "custom_values": dict(custom_values or {})})
+                       "custom_values": checked_values(self.custom_fields,
+                                                       custom_values or {})})
         self._set_due_at(task, due_at)
         self._set_completed(task, completed, completed_at)
         self.tasks[task.gid] = task
@@ -199,7 +200,7 @@ class AsanaState:
                     due_at: datetime | _Unset | None = UNSET,
                     start_on: date | _Unset | None = UNSET, completed: bool | _Unset = UNSET,
                     dependencies: Iterable[str] | _Unset = UNSET,
-                    custom_values: Mapping[str, float | None] | _Unset = UNSET) -> Task:
+                    custom_values: Mapping[str, Any] | _Unset = UNSET) -> Task:
         """Change the given fields, bump `modified_at` and record one `changed` event per
         field, as Asana does; completing stamps `completed_at`."""
         task = self._live_task(gid)
@@ -217,7 +218,7 @@ class AsanaState:
             task.dependencies = [self._need(self.tasks, d).gid for d in dependencies]
             changed.append("dependencies")
         if not isinstance(custom_values, _Unset):
-            task.custom_values.update(custom_values)
+            task.custom_values.update(checked_values(self.custom_fields, custom_values))
             changed.append("custom_fields")
         if changed:
             task.modified_at = self.now()

@@ -12,9 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from html import escape
+from typing import Any
 
+from sandbox.asana.custom_fields import display_value
 from sandbox.asana.fields import Obj, Ref
-from sandbox.asana.records import Event, Membership, Project, Task, User, Workspace
+from sandbox.asana.records import (
+    CustomValue,
+    EnumOption,
+    Event,
+    Membership,
+    Project,
+    Task,
+    User,
+    Workspace,
+)
 from sandbox.asana.state import AsanaState
 
 APP_URL = "https://app.asana.com/1"
@@ -182,15 +193,34 @@ class Views:
         gids += [f for f in task.custom_values if f not in gids]
         return list(dict.fromkeys(gids))
 
-    def _custom_field(self, gid: str, number: float | None) -> Obj:
+    def _custom_field(self, gid: str, value: CustomValue) -> Obj:
+        """CustomFieldResponse keys for the field's subtype; `description` is opt-in."""
         field = self.state.custom_fields[gid]
-        display = None if number is None else f"{number:.{field.precision}f}"
-        values = {"gid": gid, "resource_type": "custom_field", "name": field.name,
-                  "type": "number", "resource_subtype": "number", "enabled": True,
-                  "representation_type": "number", "format": field.format,
-                  "precision": field.precision, "id_prefix": None, "is_formula_field": False,
-                  "number_value": number, "display_value": display}
-        return Obj(gid, values, tuple(values), tuple(values))
+        values: dict[str, Any] = {
+            "gid": gid, "resource_type": "custom_field", "name": field.name,
+            "type": field.subtype, "resource_subtype": field.subtype, "enabled": True,
+            "representation_type": field.subtype, "id_prefix": None,
+            "is_formula_field": False, "description": field.description}
+        if field.subtype == "number":
+            values |= {"precision": field.precision, "format": field.format,
+                       "currency_code": None, "custom_label": field.custom_label,
+                       "custom_label_position": "suffix" if field.custom_label else None,
+                       "number_value": value}
+        elif field.subtype == "text":
+            values["text_value"] = value
+        else:
+            options = {o.gid: self._enum_option(o) for o in field.enum_options}
+            values |= {"enum_options": list(options.values()),
+                       "enum_value": options.get(str(value)) if value is not None else None}
+        values["display_value"] = display_value(field, value)
+        shown = tuple(key for key in values if key != "description")
+        return Obj(gid, values, shown, shown)
+
+    @staticmethod
+    def _enum_option(option: EnumOption) -> Obj:
+        values = {"gid": option.gid, "resource_type": "enum_option", "name": option.name,
+                  "enabled": option.enabled, "color": option.color}
+        return Obj(option.gid, values, tuple(values), tuple(values))
 
     def _permalink(self, task: Task) -> str:
         if task.projects:

@@ -32,6 +32,7 @@ STATE_OPS = frozenset({
     "add_member", "add_board", "add_board_member", "set_board_closed", "add_list",
     "set_list_closed", "add_label", "add_card", "update_card", "move_card", "archive_card",
     "add_member_to_card", "remove_member_from_card", "add_attachment", "delete_card",
+    "add_custom_field", "rename_custom_field", "set_custom_field_item",
 })
 DATETIME_ARGS = frozenset({"due", "start"})
 

@@ -51,14 +51,36 @@ class Label:
 
 
 @dataclass
+class CustomFieldOption:
+    id: str
+    text: str
+    pos: float
+    color: str = "none"
+
+
+@dataclass
 class CustomField:
-    """A board's custom field definition (Power-Up "Custom Fields"); only `number` here."""
+    """A board's Custom Field definition (type checkbox, date, list, number or text);
+    cards hold only values (`Card.custom_items`)."""
 
     id: str
     board_id: str
     name: str
+    type: str
     pos: float
-    type: str = "number"
+    card_front: bool = True
+    options: list[CustomFieldOption] = field(default_factory=list)
+
+
+@dataclass
+class CustomFieldItem:
+    """One card's value of one field: `value` (`{"number": "4"}`, `{"text": ...}`,
+    `{"checked": "true"}`, `{"date": ...}`) or, for a list field, `id_value`."""
+
+    id: str
+    field_id: str
+    value: dict[str, str] | None = None
+    id_value: str | None = None
 
 
 @dataclass
@@ -78,8 +100,7 @@ class Card:
     start: datetime | None = None
     member_ids: list[str] = field(default_factory=list)
     label_ids: list[str] = field(default_factory=list)
-    custom_values: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """custom field id -> (item id, value as Trello stores it: numbers are strings)"""
+    custom_items: dict[str, CustomFieldItem] = field(default_factory=dict)  # by field id
 
 
 @dataclass

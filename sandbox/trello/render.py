@@ -203,19 +203,29 @@ def card_full(state: TrelloState, card: Card) -> dict[str, Any]:
 
 
 def custom_field_json(custom_field: CustomField) -> dict[str, Any]:
-    """A board's custom field as `/boards/{id}/customFields` lists it."""
-    group = hashlib.sha256(custom_field.id.encode()).hexdigest()
-    return {"id": custom_field.id, "idModel": custom_field.board_id, "modelType": "board",
-            "fieldGroup": group, "display": {"cardFront": True}, "name": custom_field.name,
-            "pos": _number(custom_field.pos), "type": custom_field.type,
-            "isSuggestedField": False}
+    """A definition as `/boards/{id}/customFields` lists it (Trello's custom fields guide:
+    `options` only on list fields; `display.cardFront` per the OpenAPI schema)."""
+    body: dict[str, Any] = {
+        "id": custom_field.id, "idModel": custom_field.board_id, "modelType": "board",
+        "fieldGroup": hashlib.sha256(custom_field.id.encode()).hexdigest(),
+        "display": {"cardFront": custom_field.card_front}, "name": custom_field.name,
+        "pos": _number(custom_field.pos)}
+    if custom_field.type == "list":
+        body["options"] = [{"id": o.id, "idCustomField": custom_field.id,
+                            "value": {"text": o.text}, "color": o.color, "pos": _number(o.pos)}
+                           for o in custom_field.options]
+    body["type"] = custom_field.type
+    return body
 
 
-def custom_field_items(card: Card) -> list[dict[str, Any]]:
-    """A card's filled custom fields (`customFieldItems`); a number is a string."""
-    return [{"id": item_id, "value": {"number": value}, "idCustomField": field_id,
-             "idModel": card.id, "modelType": "card"}
-            for field_id, (item_id, value) in card.custom_values.items()]
+def custom_items_json(state: TrelloState, card: Card) -> list[dict[str, Any]]:
+    """A card's `customFieldItems`: only fields it has a value for, in board order."""
+    items = sorted(card.custom_items.values(),
+                   key=lambda i: state.custom_fields[i.field_id].pos)
+    return [{"id": item.id,
+             **({"idValue": item.id_value} if item.id_value else {"value": item.value}),
+             "idCustomField": item.field_id, "idModel": card.id, "modelType": "card"}
+            for item in items]
 
 
 def attachment_json(attachment: Attachment) -> dict[str, Any]:

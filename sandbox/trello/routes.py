@@ -33,8 +33,8 @@ from sandbox.trello.render import (
     attachment_json,
     board_full,
     card_full,
-    custom_field_items,
     custom_field_json,
+    custom_items_json,
     list_full,
     member_full,
     select_fields,
@@ -102,7 +102,7 @@ def card_payload(state: TrelloState, request: Request, card: Card,
         body["attachments"] = [attachment_json(a) for a in state.attachments.values()
                                if a.card_id == card.id]
     if flag(request, "customFieldItems", False):
-        body["customFieldItems"] = custom_field_items(card)
+        body["customFieldItems"] = custom_items_json(state, card)
     return body
 
 
@@ -275,10 +275,10 @@ def add_card_routes(router: APIRouter, state: TrelloState) -> None:
             return json_response(card_payload(state, request, find(state.cards, card_ref)))
 
     @router.get("/cards/{card_ref}/customFieldItems")
-    def card_custom_field_items(card_ref: str, request: Request) -> Response:
+    def card_custom_items(card_ref: str, request: Request) -> Response:
         with state.lock:
-            return list_response(state, request,
-                                 custom_field_items(find(state.cards, card_ref)))
+            card = find(state.cards, card_ref)
+            return list_response(state, request, custom_items_json(state, card))
 
     @router.get("/cards/{card_ref}/attachments")
     def card_attachments(card_ref: str, request: Request) -> Response:

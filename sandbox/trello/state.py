@@ -28,6 +28,8 @@ from sandbox.trello.records import (
     Board,
     Card,
     CustomField,
+    CustomFieldItem,
+    CustomFieldOption,
     Label,
     Member,
     TrelloList,
@@ -36,6 +38,7 @@ from sandbox.trello.records import (
 FIRST_CARD_POS: Final = 140737488355328.0  # 2**47: a new card in an empty list (samples)
 POS_STEP: Final = 16384.0
 UNSET: Final[Any] = object()
+CUSTOM_FIELD_TYPES: Final = frozenset({"checkbox", "date", "list", "number", "text"})
 CARD_FIELDS: Final = {  # builder keyword -> (record attribute, API field name)
     "name": ("name", "name"), "desc": ("desc", "desc"), "due": ("due", "due"),
     "due_complete": ("due_complete", "dueComplete"), "start": ("start", "start"),
@@ -61,9 +64,9 @@ class TrelloState:
         self.boards: dict[str, Board] = {}
         self.lists: dict[str, TrelloList] = {}
         self.labels: dict[str, Label] = {}
-        self.custom_fields: dict[str, CustomField] = {}
         self.cards: dict[str, Card] = {}
         self.attachments: dict[str, Attachment] = {}
+        self.custom_fields: dict[str, CustomField] = {}
         self.actions: list[Action] = []  # oldest first; the API answers newest first
         self.me_id = self.add_member(owner_username, owner_full_name)
         self.members[self.me_id].email = owner_email
@@ -151,35 +154,6 @@ class TrelloState:
             self.labels[label.id] = label
             return label.id
 
-    def add_custom_field(self, board_id: str, name: str) -> str:
-        """A number custom field on a board (Trello's custom fields are per board)."""
-        with self.lock:
-            on_board = [f.pos for f in self.custom_fields.values() if f.board_id == board_id]
-            custom_field = CustomField(self._new_id(), self.boards[board_id].id, name,
-                                       max(on_board, default=0.0) + POS_STEP)
-            self.custom_fields[custom_field.id] = custom_field
-            return custom_field.id
-
-    def set_custom_number(self, card_id: str, field_id: str, number: float,
-                          *, by: str | None = None) -> None:
-        """Fill a card's number field; Trello logs `updateCustomFieldItem` on the board."""
-        with self.lock:
-            card, custom_field = self.cards[card_id], self.custom_fields[field_id]
-            if custom_field.board_id != card.board_id:
-                raise KeyError(f"custom field {field_id} is not on the card's board")
-            item_id = card.custom_values.get(field_id, (self._new_id(), ""))[0]
-            card.custom_values[field_id] = (item_id, f"{number:g}")
-            card.date_last_activity = self.now()
-            data = {"customField": {"id": field_id, "name": custom_field.name,
-                                    "type": custom_field.type},
-                    "customFieldItem": {"id": item_id, "value": {"number": f"{number:g}"},
-                                        "idCustomField": field_id, "idModel": card_id,
-                                        "modelType": "card"},
-                    "card": self._card_ref(card),
-                    "board": self._board_ref(self.boards[card.board_id])}
-            self._record("updateCustomFieldItem", self.boards[card.board_id], data, by,
-                         card_id=card_id)
-
     # -- cards -------------------------------------------------------------------
 
     def add_card(self, list_id: str, name: str, *, desc: str = "",
@@ -266,6 +240,64 @@ class TrelloState:
                     "board": self._board_ref(self.boards[card.board_id])}
             self._record("deleteCard", self.boards[card.board_id], data, by)
 
+    # -- custom fields ---------------------------------------------------------------
+
+    def add_custom_field(self, board_id: str, name: str, type: str, *,
+                         options: Iterable[str] = (), card_front: bool = True,
+                         by: str | None = None) -> str:
+        """A Custom Field on a board; a `list` field's `options` are its choices' texts."""
+        choices = list(options)
+        if type not in CUSTOM_FIELD_TYPES or bool(choices) != (type == "list"):
+            raise ValueError(f"type {type!r} (one of {sorted(CUSTOM_FIELD_TYPES)}); "
+                             "options are for list fields only, and they need some")
+        with self.lock:
+            board = self.boards[board_id]
+            on_board = [f.pos for f in self.custom_fields.values() if f.board_id == board_id]
+            custom_field = CustomField(self._new_id(), board_id, name, type,
+                                       max(on_board, default=0.0) + POS_STEP, card_front)
+            custom_field.options = [CustomFieldOption(self._new_id(), text, n * POS_STEP)
+                                    for n, text in enumerate(choices, start=1)]
+            self.custom_fields[custom_field.id] = custom_field
+            self._record("createCustomField", board, {
+                "customField": self._field_ref(custom_field), "board": self._board_ref(board)},
+                by)
+            return custom_field.id
+
+    def rename_custom_field(self, field_id: str, name: str, *, by: str | None = None) -> None:
+        """Renaming changes what every card's value means, yet logs no card action."""
+        with self.lock:
+            custom_field = self.custom_fields[field_id]
+            old, custom_field.name = custom_field.name, name
+            board = self.boards[custom_field.board_id]
+            self._record("updateCustomField", board, {
+                "customField": self._field_ref(custom_field), "old": {"name": old},
+                "board": self._board_ref(board)}, by)
+
+    def set_custom_field_item(self, card_id: str, field_id: str, value: Any, *,
+                              by: str | None = None) -> None:
+        """Set a card's value (None clears it), logged as `updateCustomFieldItem`. Trello
+        keeps numbers as strings ("2.5"), checkboxes as "true"/"false", a list choice as
+        `idValue` (given here by its text or id)."""
+        with self.lock:
+            card, custom_field = self.cards[card_id], self.custom_fields[field_id]
+            if custom_field.board_id != card.board_id:
+                raise ValueError("the custom field is on another board")
+            old = card.custom_items.pop(field_id, None)
+            if value is not None:
+                item_id = old.id if old else self._new_id()
+                card.custom_items[field_id] = custom_item(custom_field, item_id, value)
+            card.date_last_activity = self.now()
+            item = card.custom_items.get(field_id) or old
+            data = {"card": self._card_ref(card),
+                    "board": self._board_ref(self.boards[card.board_id]),
+                    "customField": self._field_ref(custom_field),
+                    "customFieldItem": {"id": item.id if item else None,
+                                        "idCustomField": field_id, "idModel": card.id,
+                                        "modelType": "card"},
+                    "old": {"value": old.value if old else None}}
+            self._record("updateCustomFieldItem", self.boards[card.board_id], data, by,
+                         card_id=card_id)
+
     # -- helpers -------------------------------------------------------------------
 
     def _change_card_member(self, card_id: str, member_id: str, *, joined: bool,
@@ -319,6 +351,32 @@ class TrelloState:
         return {"id": trello_list.id, "name": trello_list.name}
 
     @staticmethod
+    def _field_ref(custom_field: CustomField) -> dict[str, Any]:
+        return {"id": custom_field.id, "name": custom_field.name, "type": custom_field.type}
+
+    @staticmethod
     def _card_ref(card: Card) -> dict[str, Any]:
         return {"id": card.id, "name": card.name, "idShort": card.id_short,
                 "shortLink": card.short_link}
+
+
+def custom_item(custom_field: CustomField, item_id: str, value: Any) -> CustomFieldItem:
+    """A value in Trello's stored form; a value that does not fit the type is a
+    ValueError (Trello answers 400)."""
+    kind = custom_field.type
+    if kind == "list":
+        option = next((o for o in custom_field.options if value in (o.id, o.text)), None)
+        if option is None:
+            raise ValueError(f"{value!r} is not an option of {custom_field.name!r}")
+        return CustomFieldItem(item_id, custom_field.id, id_value=option.id)
+    if kind == "number" and not isinstance(value, bool) and isinstance(value, int | float | str):
+        number = float(value)  # a numeric string is accepted, as by the API
+        text = str(int(number)) if number.is_integer() else repr(number)
+        return CustomFieldItem(item_id, custom_field.id, {"number": text})
+    if kind == "checkbox" and isinstance(value, bool):
+        return CustomFieldItem(item_id, custom_field.id, {"checked": str(value).lower()})
+    if kind == "date" and isinstance(value, datetime):
+        return CustomFieldItem(item_id, custom_field.id, {"date": iso(value)})
+    if kind == "text" and isinstance(value, str):
+        return CustomFieldItem(item_id, custom_field.id, {"text": value})
+    raise ValueError(f"{value!r} does not fit the {kind} field {custom_field.name!r}")

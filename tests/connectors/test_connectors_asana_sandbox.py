@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as ASGIScope
 
@@ -25,10 +26,11 @@ from connectors.asana import AsanaConnector, TaskCursor
 from connectors.batch import Batch, Scope
 from connectors.errors import ConnectorError, Retriable, SourceStopped
 from connectors.policy import CallPolicy
-from model import RecordState, Task
+from model import LinkMethod, RecordState, Task
 from sandbox.asana import AsanaState, create_app
 from sandbox.knobs import Clock, Knobs
 from sandbox.server import running
+from tests.link_helpers import stored_urls
 
 TOKEN = "0/asana-secret-pat-5f2c9e"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -177,6 +179,25 @@ def test_first_sync_lists_users_projects_and_every_task_with_subtasks(world: Wor
     assert cursor is not None and cursor.modified_since == "2026-03-02T09:59:00.000Z"
     assert all(q["limit"] == "100" for q in world.recorder.queries("/api/1.0/tasks"))
     assert sum(b.api_calls for b in batches) == world.state.knobs.total_requests() - 2
+
+
+def test_notes_of_tasks_and_projects_reach_link_detection_plain_and_rich(
+        world: World, engine: Engine) -> None:
+    """Tasks and projects are asked for `notes` and `html_notes` (a labelled link keeps its
+    URL only in the href), and what is stored is what link detection reads."""
+    card, deal = "https://trello.com/c/AbCd1234", "https://acme.my.salesforce.com/006dM00000Mw7Vt"
+    world.state.update_task(world.ids["book"], notes=f"Design: {card}")
+    world.state.update_project(world.ids["gala"], notes=f"Deal {deal} & co")
+    world.later()
+    task = records(world.pull("tasks"))[world.ids["book"]]
+    project = records(world.pull("projects"))[world.ids["gala"]]
+    assert task.raw["html_notes"] == f"<body>Design: {card}</body>"
+    assert project.raw["html_notes"] == f"<body>Deal {deal} &amp; co</body>"
+    found = stored_urls(engine, task, project)
+    assert found[("task", "asana-test", world.ids["book"])] == {
+        card: LinkMethod.url_in_description}
+    assert found[("project", "asana-test", world.ids["gala"])] == {
+        deal: LinkMethod.url_in_description}
 
 
 def test_incremental_sync_sends_modified_since_and_returns_only_the_change(

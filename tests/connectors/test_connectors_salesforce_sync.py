@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from sqlalchemy.engine import Engine
 
 from connectors.batch import Batch, Scope
 from connectors.policy import CallPolicy
@@ -19,6 +20,7 @@ from sandbox.org import sample_org
 from sandbox.salesforce import DEFAULT_SESSION_ID, SalesforceState, create_app
 from sandbox.seed import SALESFORCE_SESSION, new_replicas, pin_clocks, seed
 from sandbox.server import RunningServer, running
+from tests.link_helpers import stored_urls
 
 T0 = datetime(2026, 5, 1, 7, 0, tzinfo=UTC)
 
@@ -111,8 +113,9 @@ def test_incremental_pull_sends_the_lookback_cursor_and_returns_only_the_change(
     org.update(second, Name="Second, renamed")
     queries = sent_queries(sf)
     batches = pull(sf, "accounts", cursor)
-    assert queries == ["SELECT Id, IsDeleted, SystemModstamp, Name, OwnerId FROM Account "
-                       "WHERE SystemModstamp >= 2026-05-01T07:55:00Z ORDER BY SystemModstamp, Id"]
+    assert queries == ["SELECT Id, IsDeleted, SystemModstamp, Name, OwnerId, Description "
+                       "FROM Account WHERE SystemModstamp >= 2026-05-01T07:55:00Z "
+                       "ORDER BY SystemModstamp, Id"]
     assert ids(batches) == [second] and first not in ids(batches)
     assert batches[-1].complete is None
     assert batches[-1].cursor == "2026-05-01T10:00:00Z"
@@ -249,3 +252,21 @@ def test_records_carry_deep_links_and_raw_payloads(sf: SalesforceConnector,
     assert record.url == f"{sf.ctx.instance_url}/lightning/r/Account/{account}/view"
     assert record.raw["attributes"]["type"] == "Account"
     assert record.remote_updated_at == T0
+
+
+def test_descriptions_of_deals_accounts_and_activities_reach_link_detection(
+        sf: SalesforceConnector, org: SalesforceState, engine: Engine) -> None:
+    """Every record that can hold a pasted URL is selected with its `Description`, and the
+    stored row gives it to link detection (deals and accounts have no column for it)."""
+    pat = owner(org)
+    card, task = "https://trello.com/c/AbCd1234", "https://app.asana.com/0/0/1211440849237760/f"
+    client = org.add_account("Client", owner_id=pat, description=f"Board: {card}")
+    deal = org.add_opportunity("Gala", stage="Prospecting", close_date=date(2026, 6, 1),
+                               owner_id=pat, account_id=client, description=f"Plan: {task}")
+    call = org.add_task("Call", owner_id=pat, what_id=deal, description=f"see {card}.")
+    stored = [r for stream in ("accounts", "opportunities", "tasks")
+              for b in pull(sf, stream) for r in b.records]
+    found = stored_urls(engine, *stored)
+    assert {ref: list(urls) for ref, urls in found.items()} == {
+        ("account", "sf", client): [card], ("deal", "sf", deal): [task],
+        ("task", "sf", call): [card]}

@@ -18,6 +18,7 @@ import pytest
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from sqlalchemy.engine import Engine
 
 from connectors.errors import RecordInvalid, Retriable
 from connectors.policy import CallPolicy
@@ -37,7 +38,7 @@ from connectors.trello.mapping import (
     record_key,
 )
 from model import LinkMethod, RecordState
-from sync.links import urls_of
+from tests.link_helpers import stored_urls
 
 SAMPLES = Path(__file__).parent.parent / "fixtures" / "api-samples" / "trello"
 SOURCE = "trello-studio"
@@ -126,8 +127,9 @@ def test_start_is_a_date_and_due_an_instant() -> None:
 
 
 @pytest.mark.parametrize(("names", "hours"), [
-    (["8h"], 8.0), (["urgent", "2.5h"], 2.5), (["2.5 H"], 2.5), (["8 hours"], None),
-    (["h8"], None), ([], None), (["3h", "5h"], 3.0),
+    (["8h"], 8.0), (["urgent", "2.5h"], 2.5), (["2.5 H"], 2.5), (["8 hours"], 8.0),
+    (["90 min"], 1.5), (["1h 30m"], 1.5), (["3D", "2"], None), (["h8"], None), ([], None),
+    (["3h", "5h"], 3.0),
 ])
 def test_estimate_comes_from_an_hours_label(names: list[str], hours: float | None) -> None:
     raw = alpha_card()
@@ -243,16 +245,17 @@ def board_card(card_id: str) -> dict[str, Any]:
     return copy.deepcopy(card)
 
 
-def test_card_with_no_attachments_keeps_an_empty_list_and_yields_no_link() -> None:
+def test_card_with_no_attachments_keeps_an_empty_list_and_yields_no_link(
+        engine: Engine) -> None:
     raw = board_card(EMPTY_CARD)
     raw["attachments"] = sample("card_attachments_empty.json")  # derived: `attachments=true`
     assert raw["badges"]["attachments"] == len(raw["attachments"]) == 0
     task = map_card(raw, card_context())
     assert task.raw["attachments"] == [] and task.description is None  # desc ""
-    assert list(urls_of(task)) == []
+    assert stored_urls(engine, task) == {}
 
 
-def test_uploaded_image_attachment_is_a_link_target_url() -> None:
+def test_uploaded_image_attachment_is_a_link_target_url(engine: Engine) -> None:
     """card_attachments_uploaded_image.json: an upload (`isUpload: true`) has its download
     URL in `url` and preview URLs under `previews`; only `url` is a link target."""
     raw = board_card(IMAGE_CARD)
@@ -269,9 +272,9 @@ def test_uploaded_image_attachment_is_a_link_target_url() -> None:
         "title": "Capture from email, Slack, and Teams", "description": raw["desc"],
         "project_external_id": BOARD, "section": "Trello Starter Guide",
         "parent_external_id": None, "start_on": None, "due_on": None, "due_at": None,
-        "completed_at": None, "estimate_hours": None, "contact_external_id": None,
-        "account_external_id": None, "deal_external_id": None}
-    found = list(urls_of(task))
+        "completed_at": None, "estimate_hours": None, "estimate_from": None,
+        "contact_external_id": None, "account_external_id": None, "deal_external_id": None}
+    found = list(stored_urls(engine, task)[("task", SOURCE, IMAGE_CARD)].items())
     assert found[-1] == (download, LinkMethod.url_in_attachment)
     attachment_urls = [u for u, m in found if m is LinkMethod.url_in_attachment]
     assert attachment_urls == [download]  # previews are not links
@@ -280,12 +283,13 @@ def test_uploaded_image_attachment_is_a_link_target_url() -> None:
     assert "https://www.loom.com/share/5893d52dac36450f8e1f1190d8e92282" in described
 
 
-def test_link_attachments_are_link_target_urls() -> None:
+def test_link_attachments_are_link_target_urls(engine: Engine) -> None:
+    """Each URL counts once per card: the sample attaches docs.nango.dev twice."""
     raw = alpha_card()
     raw["attachments"] = sample("card_attachments_link.json")  # derived: `attachments=true`
-    assert [u for u, m in urls_of(map_card(raw, card_context()))
-            if m is LinkMethod.url_in_attachment] == [
-        "https://nango.dev", "https://docs.nango.dev", "https://docs.nango.dev"]
+    found = stored_urls(engine, map_card(raw, card_context()))[("task", SOURCE, ALPHA)]
+    assert [u for u, m in found.items() if m is LinkMethod.url_in_attachment] == [
+        "https://nango.dev", "https://docs.nango.dev"]
 
 
 def trello_response(status: int, body: bytes, headers: dict[str, str]) -> requests.Response:

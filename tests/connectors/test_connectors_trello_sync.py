@@ -119,7 +119,8 @@ def test_first_sync_lists_every_card_completely(studio: Studio) -> None:
     assert poster.raw["attachments"][0]["url"].endswith("/Opportunity/006A/view")
     assert batch.assignees[poster.external_id] == [studio.ana]
     assert found[studio.cards["banner"]].state is RecordState.completed
-    assert batch.tombstones == [] and batch.api_calls == 4  # boards, signpost, lists, cards
+    assert batch.tombstones == []
+    assert batch.api_calls == 5  # boards, signpost, lists, custom fields, cards
     assert studio.requests.queries("/cards")[0]["filter"] == ["all"]
     assert studio.requests.queries("/lists")[0]["filter"] == ["all"]
 
@@ -275,7 +276,7 @@ def test_sample_organisation_full_then_incremental() -> None:
         connector = TrelloConnector("trello-studio", f"{server.base_url}/1", TRELLO_KEY,
                                     TRELLO_TOKEN, policy=CallPolicy(sleep=lambda _: None))
         full = {s: pull(connector, s) for s in connector.streams()}
-        assert sum(b.api_calls for bs in full.values() for b in bs) == 15
+        assert sum(b.api_calls for bs in full.values() for b in bs) == 18
         found = tasks(full["cards"])
         poster = found[seeded.ids["item:poster-artwork"]["trello"]]
         assert poster.title == "Final poster artwork" and poster.estimate_hours == 3.0
@@ -285,4 +286,5 @@ def test_sample_organisation_full_then_incremental() -> None:
         replicas.trello.archive_card(poster.external_id)
         again = pull(connector, "cards", committed(full["cards"]))
         assert [r.external_id for b in again for r in b.records] == [poster.external_id]
-        assert sum(b.api_calls for b in again) == 1 + 3 + 2  # boards, 3 actions pages, lists + card
+        # boards, 3 actions pages, lists + custom fields + card
+        assert sum(b.api_calls for b in again) == 1 + 3 + 3

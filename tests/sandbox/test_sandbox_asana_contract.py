@@ -217,8 +217,10 @@ SPEC_CASES = [
     ("/users/me", {}, "UserResponse"),
     ("/workspaces/{workspace}", {}, "WorkspaceResponse"),
     ("/projects/{project}", {}, "ProjectResponse"),
+    ("/projects/{project}", {"opt_fields": "notes,html_notes"}, "ProjectResponse"),
     ("/tasks/{task}", {"opt_fields": "dependencies,dependents,num_subtasks,custom_fields,name,"
-                       "memberships.section.name,memberships.project.name"}, "TaskResponse"),
+                       "memberships.section.name,memberships.project.name,html_notes"},
+     "TaskResponse"),
     ("/tasks/{task}", {}, "TaskResponse"),
 ]
 

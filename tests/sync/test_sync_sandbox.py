@@ -107,6 +107,46 @@ def test_links_of_the_sample_org_are_found(sandbox: RunningSandbox, engine: Engi
 
 
 @both_backends
+def test_links_are_found_whatever_form_people_paste(sandbox: RunningSandbox, engine: Engine,
+                                                    database_url: str, tmp_path: Path) -> None:
+    """The organisation's links pasted the way another team does: a card's object id, a
+    Markdown link with the slug in capitals, a deal whose description holds the Asana URL
+    (the other direction), a Classic 15-character URL on a card; a card attached to a card
+    is no link."""
+    ids, replicas = sandbox.seeded.ids, sandbox.replicas
+    trello = replicas.trello
+    card = {key: ids[f"item:{key}"]["trello"] for key in
+            ("stage-design-card", "signage-concepts-card", "poster-artwork")}
+    task = {key: ids[f"item:{key}"]["asana"] for key in
+            ("stage-design-asana", "signage-concepts-asana", "supplier-contracts")}
+    deal = {key: ids[f"deal:{key}"]["salesforce"] for key in
+            ("nordwind-summit", "kestrel-party", "helios-launch")}
+    summit = ids["project:summit"]["asana"]
+    signage = trello.cards[card["signage-concepts-card"]].short_link
+    replicas.asana.update_task(task["stage-design-asana"],
+                               notes=f"Design card: https://trello.com/c/{card['stage-design-card']}")
+    replicas.asana.update_task(task["signage-concepts-asana"],
+                               notes=f"see [card](https://trello.com/c/{signage}/4-SIGNAGE).")
+    replicas.salesforce.update(deal["kestrel-party"], Description=(
+        f"Delivery: https://app.asana.com/0/{summit}/{task['supplier-contracts']}/f"))
+    trello.add_attachment(card["poster-artwork"], "Opportunity",
+                          f"https://fernweh.my.salesforce.com/{deal['helios-launch'][:15]}")
+    trello.add_attachment(card["poster-artwork"], "Related card", "https://trello.com/c/"
+                          f"{trello.cards[card['stage-design-card']].short_link}")
+    sync(write_config(sandbox, tmp_path, database_url), engine, at(sandbox, 0))
+    with engine.connect() as connection:
+        found = {frozenset({a, b}) for a, b in connection.execute(
+            sa.select(Link.a_external_id, Link.b_external_id))}
+    assert found == {
+        frozenset({task["stage-design-asana"], card["stage-design-card"]}),
+        frozenset({task["signage-concepts-asana"], card["signage-concepts-card"]}),
+        frozenset({deal["nordwind-summit"], card["stage-design-card"]}),
+        frozenset({deal["kestrel-party"], task["supplier-contracts"]}),
+        frozenset({deal["helios-launch"], card["poster-artwork"]}),
+    }
+
+
+@both_backends
 def test_deletions_in_every_tool_flow_in_incrementally(
         sandbox: RunningSandbox, engine: Engine, database_url: str, tmp_path: Path) -> None:
     config = write_config(sandbox, tmp_path, database_url)
