@@ -68,6 +68,14 @@ class PersonConfig(Strict):
                                     description="source name → that tool's user id or username")
 
 
+class CoordinatorConfig(Strict):
+    """The coordinator on duty: the feed names them as the one to act on work nobody owns
+    (an unassigned task in a project without an owner, a stale source)."""
+
+    email: Email
+    name: str = ""
+
+
 class BatonConfig(Strict):
     database: Annotated[str, AfterValidator(_database_url)] = "sqlite:///baton.db"
     timezone: TimeZoneName = "UTC"
@@ -75,6 +83,7 @@ class BatonConfig(Strict):
     sources: list[Source] = Field(default_factory=list)
     people: list[PersonConfig] = Field(default_factory=list)
     holidays: list[date] = Field(default_factory=list)
+    coordinator: CoordinatorConfig | None = None
 
     def source(self, name: str) -> Source:
         for source in self.sources:

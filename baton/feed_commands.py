@@ -21,7 +21,7 @@ from baton.config import BatonConfig
 from baton.rules_commands import context_for
 from baton.settings import EnvSettings
 from feed.app import create_app
-from feed.settings import FeedSettings, system_clock
+from feed.settings import Coordinator, FeedSettings, system_clock
 from feed.users import Role, TokenKind, UserError, add_user, find_user, issue_token, list_users
 from feed.users import revoke_user as revoke_feed_user
 
@@ -35,12 +35,14 @@ def feed_settings(config: BatonConfig, *, base_url: str = "",
                   cookie_secure: bool = False) -> FeedSettings:
     """What the feed needs from baton.yaml, as plain data; BATON_NOW pins its clock."""
     fixed = EnvSettings().now
+    duty = config.coordinator
     return FeedSettings(
         rules_context=context_for(config), rules_file=config.rules_file,
         source_names=[s.name for s in config.sources],
         known_people=[p.email for p in config.people],
         clock=(lambda: fixed) if fixed is not None else system_clock,
-        base_url=base_url.rstrip("/"), cookie_secure=cookie_secure)
+        base_url=base_url.rstrip("/"), cookie_secure=cookie_secure,
+        coordinator=Coordinator(duty.email, duty.name) if duty is not None else None)
 
 
 def serve(config: cli.ConfigOption = None,

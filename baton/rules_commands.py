@@ -123,7 +123,8 @@ def alerts_command(config: cli.ConfigOption = None,
                        "--format", help="table for people, json for scripts.")
                    ] = OutputFormat.table,
                    debug: cli.DebugOption = False) -> None:
-    """List alerts (newest first); pending ones, still inside min_duration, are left out."""
+    """List alerts (newest first); pending ones (still inside min_duration) and retired
+    ones (their rule is gone) are left out unless asked for with --status."""
     with cli.user_errors(debug):
         loaded = cli.load(config)
         engine = database.make_engine(loaded.database)
@@ -148,8 +149,8 @@ def alerts_command(config: cli.ConfigOption = None,
 
 def _alert_rows(session: Session, status: AlertStatus | None) -> list[dict[str, Any]]:
     statement = select(Alert).order_by(col(Alert.last_seen).desc(), col(Alert.id).desc())
-    statement = statement.where(Alert.status == status if status is not None
-                                else Alert.status != AlertStatus.pending)
+    statement = statement.where(Alert.status == status if status is not None else
+                                col(Alert.status).not_in(lifecycle.UNLISTED))
     alerts = list(session.exec(statement).all())
     return [{
         "id": a.id, "rule": a.rule, "kind": a.kind, "severity": a.severity.value,
@@ -209,13 +210,11 @@ def rules_preview_command(file: RulesFileArgument = None, config: cli.ConfigOpti
 
 
 def preview_lines(outcome: evaluate.Outcome, baseline: evaluate.Outcome | None) -> list[str]:
-    """The preview report: would open / resolve / keep / held, one alert per line."""
+    """The preview report: would open / resolve / retire / restore / keep / held, one alert
+    per line."""
     live = {(s.action, s.fingerprint) for s in baseline.steps} if baseline else set()
-    sections = (("would open", (*evaluate.OPENS, "pending", "silence")),
-                ("would resolve", ("resolve", "drop_pending")),
-                ("would keep", ("keep",)), ("held (stale data)", ("stale", "held")))
     lines: list[str] = []
-    for heading, actions in sections:
+    for heading, actions in evaluate.PREVIEW_SECTIONS:
         steps = outcome.of(*actions)
         lines.append(f"{heading}: {len(steps)}")
         for step in steps:

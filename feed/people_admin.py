@@ -3,21 +3,34 @@
 People listed in baton.yaml are owned by that file (sync rewrites them), so
 only discovered people are edited here. Assigning an identity is stored with
 method `manual`, which sync never re-resolves, then copied onto assignees and
-calendars at once. A refuted link stays (status refuted) so detection does
-not bring it back.
+calendars at once. A manual link joins two records that exist: a configured
+source and a stored, not deleted, record at each end (a link to nothing would
+silently feed `linked_items_disagree` nothing). A refuted link stays (status
+refuted) so detection does not bring it back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
-from model import Identity, IdentityMethod, Link, LinkMethod, LinkStatus, Person, PersonOrigin
+from feed.deps import MAX_ROW_ID
+from feed.records import RecordKey, RecordRef, look_up
+from model import (
+    RECORD_KINDS,
+    Identity,
+    IdentityMethod,
+    Link,
+    LinkMethod,
+    LinkStatus,
+    Person,
+    PersonOrigin,
+)
 from sync.identity import propagate
-
-RECORD_KINDS = ("task", "project", "event", "deal", "account", "contact")
 
 
 class AdminError(ValueError):
@@ -54,12 +67,12 @@ def update_person(session: Session, person_id: int, *, name: str, capacity: str,
     return person
 
 
-def assign_identity(session: Session, identity_id: int, person_id: int | None) -> Identity:
+def assign_identity(session: Session, identity_id: int, chosen: str) -> Identity:
+    """`chosen` is the form's person id; empty unassigns."""
     identity = session.get(Identity, identity_id)
     if identity is None:
         raise AdminError(f"no identity {identity_id}")
-    if person_id is not None and session.get(Person, person_id) is None:
-        raise AdminError(f"no person {person_id}")
+    person_id = _person_id(session, chosen.strip())
     identity.person_id = person_id
     identity.method = IdentityMethod.manual if person_id is not None else None
     identity.confidence = 1.0 if person_id is not None else 0.0
@@ -70,19 +83,55 @@ def assign_identity(session: Session, identity_id: int, person_id: int | None) -
     return identity
 
 
-def links(session: Session) -> list[Link]:
-    return list(session.exec(select(Link).order_by(col(Link.status),
-                                                      col(Link.id).desc())))
+def _person_id(session: Session, chosen: str) -> int | None:
+    if not chosen:
+        return None
+    if not chosen.isdigit() or not 1 <= int(chosen) <= MAX_ROW_ID \
+            or session.get(Person, int(chosen)) is None:
+        raise AdminError(f'"{chosen[:40]}" is not one of the people listed; choose a person '
+                         "from the list (reload the page if it is out of date)")
+    return int(chosen)
 
 
-def add_link(session: Session, a: tuple[str, str, str], b: tuple[str, str, str], actor: str,
-             note: str, now: datetime) -> Link:
-    """A manual link, stored in canonical order so both directions are one row."""
+@dataclass(frozen=True)
+class LinkRow:
+    """A link with both ends as people see them: title and deep link, or why not."""
+
+    link: Link
+    a: RecordRef
+    b: RecordRef
+
+
+def links(session: Session) -> list[LinkRow]:
+    rows = list(session.exec(select(Link).order_by(col(Link.status), col(Link.id).desc())))
+    ends = [(_a(link), _b(link)) for link in rows]
+    refs = look_up(session, [key for pair in ends for key in pair])
+    return [LinkRow(link, refs[a], refs[b]) for link, (a, b) in zip(rows, ends, strict=True)]
+
+
+def _a(link: Link) -> RecordKey:
+    return (link.a_kind, link.a_source, link.a_external_id)
+
+
+def _b(link: Link) -> RecordKey:
+    return (link.b_kind, link.b_source, link.b_external_id)
+
+
+def add_link(session: Session, a: RecordKey, b: RecordKey, actor: str, note: str,
+             now: datetime, sources: Sequence[str]) -> Link:
+    """A manual link between two live records of configured `sources`, stored in
+    canonical order so both directions are one row."""
     for kind, source, external_id in (a, b):
         if kind not in RECORD_KINDS:
             raise AdminError(f'unknown kind "{kind}"; one of {", ".join(RECORD_KINDS)}')
-        if not source.strip() or not external_id.strip():
+        if not source or not external_id:
             raise AdminError("both ends need a source and an id")
+        if source not in sources:
+            raise AdminError(f'unknown source "{source}"; configured sources: '
+                             f'{", ".join(sources) or "none"}')
+    refs = look_up(session, [a, b])
+    for end in (a, b):
+        _check_end(refs[end])
     first, second = sorted([a, b])
     if first == second:
         raise AdminError("a record cannot be linked to itself")
@@ -98,6 +147,16 @@ def add_link(session: Session, a: tuple[str, str, str], b: tuple[str, str, str],
     session.add(link)
     session.commit()
     return link
+
+
+def _check_end(ref: RecordRef) -> None:
+    what = f'{ref.kind} "{ref.external_id}" in {ref.source}'
+    if ref.state is None:
+        raise AdminError(f"no {what}: check the id (as shown in the tool's URL) or run "
+                         f"`baton sync --source {ref.source}` if it is new")
+    if not ref.is_live:
+        raise AdminError(f"{what} ({ref.label}) was deleted at the source; a link to it "
+                         "would never count")
 
 
 def set_link_status(session: Session, link_id: int, status: LinkStatus, actor: str,

@@ -3,8 +3,10 @@
 Filters that need joins across the model (person, project, source) are
 applied in Python on the active alerts: a team has hundreds of alerts, not
 millions, and one code path for both backends beats clever SQL. Pending
-alerts (still inside `min_duration_minutes`) are never shown, as in
-`baton alerts`.
+alerts (still inside `min_duration_minutes`) and retired ones (their rule is
+gone) are shown only when asked for by status. An alert about no person
+names who should act instead: the owner of its project, else the
+coordinator on duty.
 """
 
 from __future__ import annotations
@@ -17,23 +19,27 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from feed.records import RecordKey, RecordRef, look_up
+from feed.settings import Coordinator
 from model import (
     RECORD_KINDS,
     Alert,
     AlertEvent,
     AlertStatus,
+    Identity,
     Person,
     Project,
     Severity,
     SourceState,
     Task,
 )
-from rules.view import RulesContext
+from rules.lifecycle import UNLISTED
+from rules.view import PersonSettings, RulesContext
 
 ACTIVE = (AlertStatus.open, AlertStatus.acked, AlertStatus.snoozed)
 SEVERITY_ORDER = (Severity.critical, Severity.warning, Severity.info)
 STATUS_CHOICES = ("active", *(s.value for s in AlertStatus), "all")
-NOBODY = "No one in particular"
+STATUS_PILLS = ("active", *(s.value for s in AlertStatus if s not in UNLISTED))
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ class AlertFilters:
 
     def statuses(self) -> tuple[AlertStatus, ...]:
         if self.status == "all":
-            return tuple(s for s in AlertStatus if s is not AlertStatus.pending)
+            return tuple(s for s in AlertStatus if s not in UNLISTED)
         if self.status in {s.value for s in AlertStatus}:
             return (AlertStatus(self.status),)
         return ACTIVE
@@ -77,62 +83,124 @@ class Freshness:
 
 
 @dataclass(frozen=True)
+class ActBy:
+    """Who should act on an alert that is about no person, and why them."""
+
+    name: str
+    why: str
+
+    @property
+    def label(self) -> str:
+        return f"Unassigned: {self.name} to act ({self.why})"
+
+
+@dataclass(frozen=True)
 class AlertItem:
     alert: Alert
     people: list[PersonRef]
     projects: list[str]
     freshness: list[Freshness]
+    act_by: ActBy | None = None
+    """Set when no person is a subject: then someone still has to act."""
 
     @property
     def person_label(self) -> str:
-        return self.people[0].label if self.people else NOBODY
+        if self.people:
+            return self.people[0].label
+        return self.act_by.label if self.act_by is not None else "Unassigned"
 
 
 @dataclass
 class Lookup:
-    """Names for emails and projects, and source health, loaded once per request."""
+    """Names for emails and projects, project owners, and source health, loaded once per
+    request."""
 
     names: dict[str, str]
     projects: dict[tuple[str, str], str]
     task_projects: dict[tuple[str, str], str | None]
     sources: dict[str, datetime | None]
     max_age_minutes: Mapping[str, int] = field(default_factory=dict)
+    owners: dict[tuple[str, str], PersonRef] = field(default_factory=dict)
+    coordinator: Coordinator | None = None
 
     @classmethod
-    def load(cls, session: Session, context: RulesContext, alerts: Iterable[Alert]) -> Lookup:
-        names = {p.email.lower(): p.name for p in session.exec(select(Person))}
+    def load(cls, session: Session, context: RulesContext, alerts: Iterable[Alert],
+             coordinator: Coordinator | None = None) -> Lookup:
+        people = list(session.exec(select(Person)))
+        names = {p.email.lower(): p.name for p in people}
         names.update({e.lower(): s.name for e, s in context.people.items() if s.name})
-        projects = {(p.source, p.external_id): p.name for p in session.exec(select(Project))}
+        project_rows = list(session.exec(select(Project)))
+        projects = {(p.source, p.external_id): p.name for p in project_rows}
         wanted = {(s.get("source"), s.get("external_id")) for a in alerts for s in a.subjects
                   if s.get("type") == "task"}
         ids = [external_id for _, external_id in wanted if external_id]
         tasks = session.exec(select(Task).where(col(Task.external_id).in_(ids))) if ids else []
         task_projects = {(t.source, t.external_id): t.project_external_id for t in tasks}
         sources = {s.name: s.last_success_at for s in session.exec(select(SourceState))}
-        return cls(names, projects, task_projects, sources, context.source_max_age_minutes)
+        owners = _project_owners(session, context, project_rows, people, names)
+        return cls(names, projects, task_projects, sources, context.source_max_age_minutes,
+                   owners, coordinator)
 
     def item(self, alert: Alert, now: datetime) -> AlertItem:
         emails = sorted({str(s["email"]).lower() for s in alert.subjects if s.get("email")},
                         key=lambda e: (not _is_person(alert, e), e))
         people = [PersonRef(e, self.names.get(e, "")) for e in emails]
         return AlertItem(alert, people, self._projects(alert),
-                         [self._fresh(name, now) for name in alert.sources])
+                         [self._fresh(name, now) for name in alert.sources],
+                         None if people else self._act_by(alert))
 
-    def _projects(self, alert: Alert) -> list[str]:
-        found: set[str] = set()
+    def _project_keys(self, alert: Alert) -> list[tuple[str, str]]:
+        """The stored projects of the alert's tasks and projects."""
+        found: set[tuple[str, str]] = set()
         for s in alert.subjects:
             key = (s.get("source") or "", s.get("external_id") or "")
             if s.get("type") == "task":
                 key = (key[0], self.task_projects.get(key) or "")
             if s.get("type") in ("task", "project") and key in self.projects:
-                found.add(self.projects[key])
+                found.add(key)
         return sorted(found)
+
+    def _projects(self, alert: Alert) -> list[str]:
+        return sorted({self.projects[key] for key in self._project_keys(alert)})
+
+    def _act_by(self, alert: Alert) -> ActBy:
+        """The project's owner when it has an active one, else the coordinator on duty."""
+        for key in self._project_keys(alert):
+            owner = self.owners.get(key)
+            if owner is not None:
+                return ActBy(owner.label, f"owner of {self.projects[key]}")
+        if self.coordinator is not None:
+            return ActBy(self.coordinator.label, "coordinator on duty")
+        return ActBy("the coordinator on duty", "name one under coordinator: in baton.yaml")
 
     def _fresh(self, source: str, now: datetime) -> Freshness:
         last = self.sources.get(source)
         limit = self.max_age_minutes.get(source)
         stale = last is None or (limit is not None and last < now - timedelta(minutes=limit))
         return Freshness(source, last, stale)
+
+
+def _project_owners(session: Session, context: RulesContext, projects: list[Project],
+                    people: list[Person], names: Mapping[str, str]
+                    ) -> dict[tuple[str, str], PersonRef]:
+    """Each project's owner as a person, when their tool account is matched to an active
+    one (a deactivated owner reads nothing, so the coordinator acts instead)."""
+    wanted = {(p.source, p.owner_external_id) for p in projects if p.owner_external_id}
+    if not wanted:
+        return {}
+    ids = sorted({external_id for _, external_id in wanted})
+    accounts = {(i.source, i.external_id): i.person_id for i in session.exec(
+        select(Identity).where(col(Identity.external_id).in_(ids),
+                               col(Identity.person_id).is_not(None)))}
+    active = {p.id: p.email.lower() for p in people
+              if p.active and context.people.get(p.email.lower(), PersonSettings()).active}
+    owners: dict[tuple[str, str], PersonRef] = {}
+    for project in projects:
+        email = active.get(accounts.get((project.source, project.owner_external_id or "")))
+        if email is not None:
+            owners[(project.source, project.external_id)] = PersonRef(email,
+                                                                      names.get(email, ""))
+    return owners
 
 
 def _is_person(alert: Alert, email: str) -> bool:
@@ -156,9 +224,10 @@ def _candidates(session: Session, filters: AlertFilters) -> list[Alert]:
 
 
 def list_alerts(session: Session, context: RulesContext, filters: AlertFilters,
-                now: datetime) -> tuple[list[AlertItem], Lookup]:
+                now: datetime, coordinator: Coordinator | None = None
+                ) -> tuple[list[AlertItem], Lookup]:
     alerts = _candidates(session, filters)
-    lookup = Lookup.load(session, context, alerts)
+    lookup = Lookup.load(session, context, alerts, coordinator)
     items = [lookup.item(a, now) for a in alerts]
     return [i for i in items if matches(i, filters)], lookup
 
@@ -185,16 +254,16 @@ class Group:
 
 
 def group_alerts(items: list[AlertItem]) -> list[Group]:
-    """By severity (critical first), then by person (alphabetical, "no one" last)."""
+    """By severity (critical first), then by person (alphabetical), unassigned work last."""
     groups = []
     for severity in SEVERITY_ORDER:
-        by_person: dict[str, list[AlertItem]] = defaultdict(list)
+        by_person: dict[tuple[bool, str], list[AlertItem]] = defaultdict(list)
         for item in items:
             if item.alert.severity is severity:
-                by_person[item.person_label].append(item)
+                by_person[(not item.people, item.person_label)].append(item)
         if by_person:
-            ordered = sorted(by_person.items(), key=lambda kv: (kv[0] == NOBODY, kv[0].lower()))
-            groups.append(Group(severity, ordered))
+            ordered = sorted(by_person.items(), key=lambda kv: (kv[0][0], kv[0][1].lower()))
+            groups.append(Group(severity, [(label, found) for (_, label), found in ordered]))
     return groups
 
 
@@ -209,12 +278,16 @@ class Facets:
     status_counts: Counter[str]
 
 
-def facets(session: Session, context: RulesContext, now: datetime) -> Facets:
-    alerts = list(session.exec(select(Alert).where(Alert.status != AlertStatus.pending)))
+def facets(session: Session, context: RulesContext, now: datetime,
+           filters: AlertFilters | None = None) -> Facets:
+    """Menus list every choice; status counts follow the other filters, so each pill says
+    what clicking it would show."""
+    alerts = list(session.exec(select(Alert).where(col(Alert.status).not_in(UNLISTED))))
     lookup = Lookup.load(session, context, alerts)
     items = [lookup.item(a, now) for a in alerts]
     people = {p.email: p for i in items for p in i.people}
-    counts = Counter(a.status.value for a in alerts)
+    counts = Counter(i.alert.status.value for i in items
+                     if filters is None or matches(i, filters))
     counts["active"] = sum(counts[s.value] for s in ACTIVE)
     return Facets(sorted(people.values(), key=lambda p: p.label.lower()),
                   sorted({p for i in items for p in i.projects}),
@@ -229,32 +302,35 @@ class AlertDetail:
     subjects: list[dict[str, Any]]
 
 
-def alert_detail(session: Session, context: RulesContext, alert_id: int, now: datetime
-                 ) -> AlertDetail | None:
+def alert_detail(session: Session, context: RulesContext, alert_id: int, now: datetime,
+                 coordinator: Coordinator | None = None) -> AlertDetail | None:
     alert = session.get(Alert, alert_id)
     if alert is None:
         return None
-    lookup = Lookup.load(session, context, [alert])
+    lookup = Lookup.load(session, context, [alert], coordinator)
     events = list(session.exec(select(AlertEvent).where(AlertEvent.alert_id == alert_id)
                                .order_by(col(AlertEvent.at).desc(),
                                          col(AlertEvent.id).desc())).all())
-    subjects = [_subject(session, s, lookup) for s in alert.subjects]
+    keys = [_key(s) for s in alert.subjects]
+    refs = look_up(session, [k for k in keys if k[0] in RECORD_KINDS])
+    subjects = [_subject(s, key, lookup, refs) for s, key in zip(alert.subjects, keys,
+                                                                   strict=True)]
     return AlertDetail(lookup.item(alert, now), events, subjects)
 
 
-def _subject(session: Session, subject: Mapping[str, Any], lookup: Lookup) -> dict[str, Any]:
+def _key(subject: Mapping[str, Any]) -> RecordKey:
+    return (str(subject.get("type") or ""), str(subject.get("source") or ""),
+            str(subject.get("external_id") or ""))
+
+
+def _subject(subject: Mapping[str, Any], key: RecordKey, lookup: Lookup,
+             refs: Mapping[RecordKey, RecordRef]) -> dict[str, Any]:
     """A subject with a human label and its deep link (a task's title, not its id)."""
-    kind = str(subject.get("type") or "")
-    source, external_id = str(subject.get("source") or ""), str(subject.get("external_id") or "")
+    kind, source, _ = key
     if kind == "person":
         email = str(subject.get("email") or "")
         return {**subject, "label": lookup.names.get(email.lower()) or email, "url": None}
     if kind == "source":
         return {**subject, "label": f"source {source}", "url": None}
-    table = RECORD_KINDS.get(kind)
-    row = session.exec(select(table).where(col(table.source) == source,
-                                           col(table.external_id) == external_id)
-                       ).first() if table is not None else None
-    name = (getattr(row, "title", None) or getattr(row, "name", None)) if row else None
-    return {**subject, "label": name or f"{kind} {external_id}",
-            "url": row.url if row is not None else None}
+    ref = refs.get(key) or RecordRef(*key)
+    return {**subject, "label": ref.label, "url": ref.url}

@@ -6,11 +6,17 @@ plan as `baton rules preview` and writes nothing. Saving stores a new
 `RuleConfigVersion` with the admin as author and also writes the rules file
 (when one is configured): `baton sync` re-reads that file, and it must find
 the admin's version there, not bring the old text back.
+
+A save that would resolve or retire alerts the live rules would keep is
+shown as a preview first and needs a second, confirmed POST. The
+confirmation is a digest of exactly those steps, so if the text, the live
+rules or the data change in between, the admin is asked again.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,13 +30,6 @@ from rules import evaluate
 from rules.config import RulesConfig, live_version, parse_rules, store_version
 from rules.configfile import ConfigError, Problem
 from rules.lifecycle import Step
-
-PREVIEW_SECTIONS = (
-    ("Would open", (*evaluate.OPENS, "pending", "silence")),
-    ("Would resolve", ("resolve", "drop_pending")),
-    ("Would stay open", ("keep",)),
-    ("Held (stale data)", ("stale", "held")),
-)
 
 
 def validate(text: str, settings: FeedSettings) -> tuple[RulesConfig | None, list[Problem]]:
@@ -51,12 +50,39 @@ class PreviewLine:
     where: str
     note: str
     also_live: bool
+    kind: str
+    fingerprint: str
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Takes an alert out of view that the live rules would have kept."""
+        return self.kind in evaluate.DESTRUCTIVE and not self.also_live
 
 
 @dataclass(frozen=True)
 class PreviewSection:
     heading: str
     lines: list[PreviewLine]
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a save would take out of view, and the digest a confirming POST must echo."""
+
+    resolve: int
+    retire: int
+    digest: str
+
+
+def confirmation(sections: list[PreviewSection]) -> Confirmation | None:
+    """None when the save takes nothing out of view, so it needs no second step."""
+    lines = sorted((line.kind, line.fingerprint) for section in sections
+                   for line in section.lines if line.needs_confirmation)
+    if not lines:
+        return None
+    digest = hashlib.sha256(repr(lines).encode("utf-8")).hexdigest()[:32]
+    kinds = [kind for kind, _ in lines]
+    return Confirmation(kinds.count("resolve"), kinds.count("retire"), digest)
 
 
 def preview(session: Session, config: RulesConfig, settings: FeedSettings, now: datetime
@@ -71,9 +97,9 @@ def preview(session: Session, config: RulesConfig, settings: FeedSettings, now: 
             steps = evaluate.preview(session, live_config, settings.rules_context, now).steps
             baseline = {(s.action, s.fingerprint) for s in steps}
     sections = []
-    for heading, actions in PREVIEW_SECTIONS:
+    for heading, kinds in evaluate.PREVIEW_SECTIONS:
         lines = [_line(step, (step.action, step.fingerprint) in baseline)
-                 for step in outcome.of(*actions)]
+                 for step in outcome.of(*kinds)]
         sections.append(PreviewSection(heading, lines))
     return sections
 
@@ -85,10 +111,14 @@ def _line(step: Step, also_live: bool) -> PreviewLine:
     else:
         assert step.alert is not None
         rule, severity, title = step.alert.rule, step.alert.severity.value, step.alert.title
-    alert = step.alert
+    alert, note = step.alert, step.note
     where = f"#{alert.id} {alert.status.value}" if alert is not None else "new"
-    return PreviewLine(severity, rule, title, where, step.note,
-                       also_live and step.action != "keep")
+    if step.restore is not None:
+        where = f"{where} → {step.restore.value}"
+        if step.action != "keep":
+            note = f"then {step.action}" + (f": {note}" if note else "")
+    return PreviewLine(severity, rule, title, where, note,
+                       also_live and step.action != "keep", step.kind, step.fingerprint)
 
 
 def save(session: Session, text: str, author: str, settings: FeedSettings, now: datetime,

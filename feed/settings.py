@@ -20,6 +20,18 @@ def system_clock() -> datetime:
 
 
 @dataclass(frozen=True)
+class Coordinator:
+    """The coordinator on duty (baton.yaml `coordinator:`): who acts on work nobody owns."""
+
+    email: str
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.email
+
+
+@dataclass(frozen=True)
 class FeedSettings:
     """Installation facts; `clock` is injectable so tests and `BATON_NOW` runs agree."""
 
@@ -36,6 +48,7 @@ class FeedSettings:
     """Set on HTTPS deployments so the session cookie never travels in clear."""
     session_lifetime: timedelta = timedelta(days=14)
     workload_weeks: int = 4
+    coordinator: Coordinator | None = None
 
     @property
     def timezone(self) -> str:

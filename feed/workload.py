@@ -19,7 +19,14 @@ from model import Alert, Identity
 from rules.kinds.overload import Params, week_meetings, week_present_days, week_task_effort
 from rules.records import is_open_task
 from rules.timeoff import TimeOff, time_off
-from rules.timeutil import dates_interval, due_day, iso_week, local_date, week_monday
+from rules.timeutil import (
+    dates_interval,
+    due_day,
+    iso_week,
+    local_date,
+    week_dates,
+    week_monday,
+)
 from rules.view import ModelView, PersonInfo, RulesContext
 
 ACTIVE_STATUSES = ("open", "acked", "snoozed")
@@ -103,9 +110,11 @@ def _person_load(view: ModelView, person: PersonInfo, now: datetime, params: Par
 
 @dataclass(frozen=True)
 class Bar:
-    """One week drawn as SVG: capacity as the track, committed hours filling it."""
+    """One week drawn as SVG: capacity as the track, committed hours filling it; labelled
+    by its Monday (`7 Dec`), its full dates on hover, as the overload alert names weeks."""
 
     label: str
+    week: str
     x: float
     fill_width: float
     capacity_x: float
@@ -117,6 +126,7 @@ def bars(weeks: list[Week], width: float = 240) -> list[Bar]:
     """Scale all of a person's weeks together so weeks compare at a glance."""
     top = max([1.0, *(max(w.committed_hours, w.capacity_hours) for w in weeks)])
     scale = width / top
-    return [Bar(w.label.split("-")[-1], 0, round(w.committed_hours * scale, 1),
+    return [Bar(f"{w.monday.day} {w.monday:%b}", week_dates(w.monday), 0,
+                round(w.committed_hours * scale, 1),
                 round(w.capacity_hours * scale, 1),
                 f"{w.committed_hours:g} / {w.capacity_hours:g} h", w.is_over) for w in weeks]

@@ -69,7 +69,9 @@ class Severity(StrEnum):
 
 class AlertStatus(StrEnum):
     """`pending`: firing, but not yet for the rule's `min_duration_minutes`; not shown
-    as an alert until it is confirmed (flap damping)."""
+    as an alert until it is confirmed (flap damping). `retired`: its rule is no longer
+    configured; kept as it was (acks, snoozes, notes, history) but not shown, counted
+    or announced, and back in its former status once the rule is configured again."""
 
     pending = "pending"
     open = "open"
@@ -77,6 +79,7 @@ class AlertStatus(StrEnum):
     snoozed = "snoozed"
     resolved = "resolved"
     silenced = "silenced"
+    retired = "retired"
 
 
 class PersonOrigin(StrEnum):

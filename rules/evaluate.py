@@ -25,6 +25,17 @@ from rules.records import is_done_task
 from rules.view import ModelView, RulesContext
 
 OPENS = ("open", "reopen", "confirm", "unsnooze", "unsilence")
+PREVIEW_SECTIONS = (
+    ("would open", (*OPENS, "pending", "silence")),
+    ("would resolve", ("resolve", "drop_pending")),
+    ("would retire", ("retire",)),
+    ("would restore", ("restore",)),
+    ("would keep", ("keep",)),
+    ("held (stale data)", ("stale", "held")),
+)
+"""How a preview groups steps (by `Step.kind`), for the admin page and the CLI alike."""
+DESTRUCTIVE = ("resolve", "retire")
+"""Kinds of step that take an alert out of people's view: a save doing them is confirmed."""
 
 
 def evaluate_rules(view: ModelView, config: RulesConfig, now: datetime) -> Iterator[Firing]:
@@ -90,17 +101,19 @@ class Outcome:
     steps: list[lifecycle.Step]
 
     def counts(self) -> Counter[str]:
-        return Counter(step.action for step in self.steps)
+        """Steps by `kind`: a retired alert coming back counts as a restore."""
+        return Counter(step.kind for step in self.steps)
 
-    def of(self, *actions: str) -> list[lifecycle.Step]:
-        return [step for step in self.steps if step.action in actions]
+    def of(self, *kinds: str) -> list[lifecycle.Step]:
+        return [step for step in self.steps if step.kind in kinds]
 
     def summary(self) -> str:
         counts = self.counts()
         opened = sum(counts[a] for a in OPENS)
         return (f"opened {opened}, kept {counts['keep']}, resolved {counts['resolve']}, "
                 f"pending {counts['pending']}, silenced {counts['silence']}, "
-                f"stale {counts['stale'] + counts['held']}")
+                f"stale {counts['stale'] + counts['held']}, retired {counts['retire']}, "
+                f"restored {counts['restore']}")
 
 
 def plan(session: Session, config: RulesConfig, context: RulesContext, now: datetime

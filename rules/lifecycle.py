@@ -12,16 +12,22 @@ Decisions, in the words of research/alerting-anchors.md §7:
   except after a manual resolve with no newer sync (a false regression);
 - with `min_duration_minutes`, a finding waits as *pending* and only opens
   if still firing when that time has passed, so flapping never opens;
-- a silenced finding is kept (status silenced), not dropped or shown.
+- a silenced finding is kept (status silenced), not dropped or shown;
+- an alert whose rule is no longer configured (dropped or renamed in the
+  rules file) is *retired*, not resolved: its status, snooze, notes and
+  history are kept, and when the rule is configured again it is restored to
+  the status it had (same row) before this run's decision is taken, so
+  editing rules never loses anyone's work.
 
 A pending alert has status `pending`, with `snoozed_until` holding the end of
 its wait; nothing shows it (feed, `baton alerts`) unless asked for by status.
+A retired alert is shown, counted and announced nowhere either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func
@@ -33,6 +39,8 @@ from rules.findings import Firing
 
 ACTOR = "baton"
 ACTIVE = (AlertStatus.open, AlertStatus.acked, AlertStatus.snoozed, AlertStatus.silenced)
+UNLISTED = (AlertStatus.pending, AlertStatus.retired)
+"""Statuses nobody is shown unless they ask for them by name."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,13 @@ class Step:
     firing: Firing | None = None
     alert: Alert | None = None
     note: str = ""
+    restore: AlertStatus | None = None
+    """A retired alert whose rule is back: `apply` first returns it to this status."""
+
+    @property
+    def kind(self) -> str:
+        """What previews and summaries call it: bringing a retired alert back comes first."""
+        return "restore" if self.restore is not None else self.action
 
 
 @dataclass(frozen=True)
@@ -65,10 +80,6 @@ def load_state(session: Session, stale_sources: Iterable[str],
     return State(alerts, latest, frozenset(stale_sources), last_success)
 
 
-def is_pending(alert: Alert) -> bool:
-    return alert.status is AlertStatus.pending
-
-
 def plan(state: State, firings: Iterable[Firing], config: RulesConfig, now: datetime,
          resolve_reason: Callable[[Alert], str]) -> list[Step]:
     """Decide what happens to every firing and every stored alert; writes nothing."""
@@ -79,18 +90,37 @@ def plan(state: State, firings: Iterable[Firing], config: RulesConfig, now: date
             continue
         seen.add(firing.fingerprint)
         alert = state.alerts.get(firing.fingerprint)
-        steps.append(_for_firing(state, firing, alert, config, now))
+        restore = _restore_to(state, alert)
+        step = _for_firing(state, firing, alert, restore, config, now)
+        steps.append(replace(step, restore=restore))
     rule_ids = {rule.id for rule in config.rules}
     for fingerprint, alert in sorted(state.alerts.items()):
         if fingerprint in seen or alert.status is AlertStatus.resolved:
             continue
-        steps.append(_for_quiet_alert(state, alert, rule_ids, resolve_reason))
+        if alert.rule not in rule_ids:
+            if alert.status is not AlertStatus.retired:
+                steps.append(Step("retire", fingerprint, None, alert,
+                                  f'rule "{alert.rule}" is no longer configured'))
+            continue
+        restore = _restore_to(state, alert)
+        step = _for_quiet_alert(state, alert, restore or alert.status, resolve_reason)
+        steps.append(replace(step, restore=restore))
     return steps
 
 
-def _for_firing(state: State, firing: Firing, alert: Alert | None, config: RulesConfig,
-                now: datetime) -> Step:
+def _restore_to(state: State, alert: Alert | None) -> AlertStatus | None:
+    """The status a retired alert had before its rule went away (its retire event says)."""
+    if alert is None or alert.status is not AlertStatus.retired:
+        return None
+    event = state.latest.get(alert.id or -1)
+    before = event.from_status if event is not None and event.action == "retire" else None
+    return before or AlertStatus.open
+
+
+def _for_firing(state: State, firing: Firing, alert: Alert | None,
+                restore: AlertStatus | None, config: RulesConfig, now: datetime) -> Step:
     fp = firing.fingerprint
+    status = restore or (alert.status if alert is not None else None)
     rule = config.rule(firing.rule)
     wait = rule.min_duration if rule is not None else None
     silence = config.silence_for(firing, now)
@@ -102,36 +132,34 @@ def _for_firing(state: State, firing: Firing, alert: Alert | None, config: Rules
         if silence is not None:
             return Step("silence", fp, firing, None, _silence_note(silence))
         return Step("pending" if wait else "open", fp, firing)
-    if alert.status is AlertStatus.resolved:
+    if status is AlertStatus.resolved:
         if _false_regression(state, alert):
             return Step("held", fp, firing, alert, "manually resolved; no sync since")
         if silence is not None:
             return Step("silence", fp, firing, alert, _silence_note(silence))
         return Step("pending" if wait else "reopen", fp, firing, alert)
-    if is_pending(alert):
+    if status is AlertStatus.pending:
         if alert.snoozed_until is not None and alert.snoozed_until > now:
             return Step("keep", fp, firing, alert)
-        was_resolved = state.latest[alert.id or -1].from_status is AlertStatus.resolved
+        was_resolved = alert.resolved_at is not None
         return Step("reopen" if was_resolved else "confirm", fp, firing, alert)
-    if silence is not None and alert.status is not AlertStatus.silenced:
+    if silence is not None and status is not AlertStatus.silenced:
         return Step("silence", fp, firing, alert, _silence_note(silence))
-    if alert.status is AlertStatus.silenced and silence is None:
+    if status is AlertStatus.silenced and silence is None:
         return Step("unsilence", fp, firing, alert, "silence ended")
-    if alert.status is AlertStatus.snoozed and (alert.snoozed_until is None
-                                                or alert.snoozed_until <= now):
+    if status is AlertStatus.snoozed and (alert.snoozed_until is None
+                                          or alert.snoozed_until <= now):
         return Step("unsnooze", fp, firing, alert, "snooze ended; still firing")
     return Step("keep", fp, firing, alert)
 
 
-def _for_quiet_alert(state: State, alert: Alert, rule_ids: set[str],
+def _for_quiet_alert(state: State, alert: Alert, status: AlertStatus,
                      resolve_reason: Callable[[Alert], str]) -> Step:
     fp = alert.fingerprint
-    if alert.rule not in rule_ids:
-        return Step("resolve", fp, None, alert, f'rule "{alert.rule}" is no longer configured')
     stale = sorted(set(alert.sources) & state.stale_sources)
     if stale:
         return Step("stale", fp, None, alert, f"depends on stale source {', '.join(stale)}")
-    if is_pending(alert):
+    if status is AlertStatus.pending:
         return Step("drop_pending", fp, None, alert, "stopped firing before min_duration")
     return Step("resolve", fp, None, alert, resolve_reason(alert))
 
@@ -153,6 +181,9 @@ def _silence_note(silence: Silence) -> str:
 def apply(session: Session, steps: Iterable[Step], config: RulesConfig, now: datetime) -> None:
     """Write the planned steps; the caller commits."""
     for step in steps:
+        if step.restore is not None and step.alert is not None:
+            transition(session, step.alert, step.restore, "restore", now,
+                       note=f'rule "{step.alert.rule}" is configured again')
         handler = _HANDLERS.get(step.action)
         if handler is not None:
             handler(session, step, config, now)
@@ -271,11 +302,17 @@ def _drop_pending(session: Session, step: Step, config: RulesConfig, now: dateti
     transition(session, alert, AlertStatus.resolved, "pending_cleared", now, note=step.note)
 
 
+def _retire(session: Session, step: Step, config: RulesConfig, now: datetime) -> None:
+    """Put aside as it is (snooze, stale mark and all) so a restored rule finds it again."""
+    assert step.alert is not None
+    transition(session, step.alert, AlertStatus.retired, "retire", now, note=step.note)
+
+
 _HANDLERS: dict[str, Callable[[Session, Step, RulesConfig, datetime], None]] = {
     "open": _open, "pending": _pending, "silence": _silence, "keep": _keep,
     "confirm": _to_open("open"), "reopen": _to_open("reopen"),
     "unsnooze": _to_open("unsnooze"), "unsilence": _to_open("unsilence"),
-    "stale": _stale, "resolve": _resolve, "drop_pending": _drop_pending,
+    "stale": _stale, "resolve": _resolve, "drop_pending": _drop_pending, "retire": _retire,
 }
 """`held` has no handler: the finding is left exactly as stored."""
 

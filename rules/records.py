@@ -8,7 +8,7 @@ other, so the answers live here once.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from model import EventKind, RecordState, ResponseStatus, SyncedRecord, Task
@@ -69,3 +69,11 @@ def name_of(record: SyncedRecord) -> str:
 def local(instant: datetime, tz: ZoneInfo) -> str:
     """`Tue 2026-03-10 14:00 Europe/Madrid`: times in alerts are the person's own."""
     return f"{instant.astimezone(tz):%a %Y-%m-%d %H:%M} {tz.key}"
+
+
+def due_text(due_on: date | None, due_at: datetime | None, tz: ZoneInfo) -> str:
+    """A deadline as alerts word it, summary and evidence alike: a due date stays a date
+    (`Sun 2026-11-29`, never the midnight after it), a due time is shown in `tz`."""
+    if due_at is not None:
+        return local(due_at, tz)
+    return f"{due_on:%a %Y-%m-%d}" if due_on is not None else "no due date"

@@ -130,6 +130,21 @@ def iso_week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
+def week_dates(monday: date) -> str:
+    """`Mon 7 - Sun 13 Dec 2026` (with an en dash): the days of a week as people say them,
+    since an ISO week number means nothing to most; month and year are written once
+    unless they change within the week."""
+    sunday = monday + timedelta(days=6)
+    end = f"Sun {sunday.day} {sunday:%b %Y}"
+    if monday.year != sunday.year:
+        start = f"Mon {monday.day} {monday:%b %Y}"
+    elif monday.month != sunday.month:
+        start = f"Mon {monday.day} {monday:%b}"
+    else:
+        start = f"Mon {monday.day}"
+    return f"{start} \N{EN DASH} {end}"
+
+
 def week_monday(day: date) -> date:
     return day - timedelta(days=day.isoweekday() - 1)
 

@@ -30,7 +30,8 @@ class StreamStatus:
 
 
 def collect(session: Session, sources: Sequence[str]) -> list[StreamStatus]:
-    """One row per configured source (stream None) followed by its streams."""
+    """One row per configured source (stream None) followed by its streams, failed first,
+    then partial, running, skipped (stopped by a failure) and ok, by name within each."""
     latest = _latest_runs(session, sources)
     cursors = _oldest_cursors(session, sources)
     quarantined = _quarantine_counts(session, sources)
@@ -40,7 +41,8 @@ def collect(session: Session, sources: Sequence[str]) -> list[StreamStatus]:
         rows.append(StreamStatus(source, None, run, None,
                                  sum(n for (s, _), n in quarantined.items() if s == source),
                                  _next_action(source, run)))
-        streams = sorted(stream for (s, stream) in latest if s == source and stream is not None)
+        streams = sorted((stream for (s, stream) in latest if s == source and stream is not None),
+                         key=lambda stream: (_ATTENTION[latest[(source, stream)].status], stream))
         for stream in streams:
             stream_run = latest[(source, stream)]
             count = quarantined.get((source, stream), 0)
@@ -84,6 +86,11 @@ def effort(session: Session, sources: Sequence[str]) -> list[EffortStatus]:
             table = entry.empty if empty else entry.by_field
             table[field_name] = table.get(field_name, 0) + count
     return [found[source] for source in sources if source in found]
+
+
+_ATTENTION = {RunStatus.failed: 0, RunStatus.partial: 1, RunStatus.running: 2,
+              RunStatus.skipped: 3, RunStatus.ok: 4}
+"""Streams needing a person first: the one that failed above the ones it stopped."""
 
 
 def _oldest_cursors(session: Session, sources: Sequence[str]

@@ -43,6 +43,9 @@ def test_example_config_is_valid_with_its_variables_set() -> None:
     assert "asana-secret-value" not in repr(config)
     assert config.people[0].working_days == [1, 2, 3, 4]
     assert config.rules_file == (EXAMPLE.parent / "rules.yaml").resolve()
+    assert config.coordinator is not None
+    assert (config.coordinator.email, config.coordinator.name) == ("lea@agency.example",
+                                                                   "Lea Park")
 
 
 def test_example_config_without_its_variables_names_each_one(tmp_path: Path) -> None:
@@ -125,6 +128,24 @@ def test_unknown_source_type(tmp_path: Path) -> None:
     [problem] = problems(path)
     assert problem.startswith(f'{path}:3:11: sources[0]: unknown type "jria"; expected one of')
     assert "'asana', 'trello', 'google', 'salesforce'" in problem
+
+
+def test_coordinator_is_checked_with_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+        timezone: UTC
+        coordinator:
+          name: Lea Park
+          emial: lea@agency.example
+        """)
+    assert sorted(problems(path)) == [
+        f'{path}:2:1: missing required key "email" in coordinator',
+        f'{path}:4:3: unknown key "emial" in coordinator (did you mean "email"?)']
+    path = write(tmp_path, "coordinator: {email: lea}\n")
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}:1:22: coordinator.email: String should match pattern")
+    path = write(tmp_path, "coordinator: {email: Lea@Agency.example}\n")
+    coordinator = load_config(path, environ={}).coordinator
+    assert coordinator is not None and coordinator.email == "lea@agency.example"
 
 
 def test_missing_required_key_points_at_its_parent(tmp_path: Path) -> None:

@@ -2,11 +2,15 @@
 
 One form with three buttons (`op` = validate / preview / save), so the text
 an admin typed is never lost: every answer re-renders the editor with it,
-problems listed inline as `file:line:col` and marked on their lines.
+problems listed inline as `file:line:col` and marked on their lines. A save
+(or a restore of an old version) that would resolve or retire alerts shows
+its preview instead and asks for a second POST, `op=confirm` with the
+preview's digest in `confirm`.
 """
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,11 +21,11 @@ from feed import rules_admin
 from feed.deps import AdminUser, CsrfForm, NowDep, RowId, SessionDep, SettingsDep
 from feed.render import render
 from model import RuleConfigVersion
-from rules.config import live_version
+from rules.config import RulesConfig, live_version
 from rules.configfile import ConfigError
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-OPS = ("validate", "preview", "save")
+OPS = ("validate", "preview", "save", "confirm")
 
 
 @router.get("/rules")
@@ -43,23 +47,37 @@ def rules_submit(request: Request, viewer: AdminUser, form: CsrfForm, session: S
     if config is None:
         return _editor(request, viewer, session, text, note=note, problems=problems,
                        status_code=422)
-    if op == "save":
-        try:
-            version, summary = rules_admin.save(session, text, viewer.name, settings, now,
-                                                note or None)
-        except ConfigError as exc:
-            return _editor(request, viewer, session, text, note=note,
-                           problems=list(exc.problems), status_code=422)
-        except OSError as exc:
-            return _editor(request, viewer, session, text, note=note, status_code=500,
-                           failure=f"saved as a version but could not write the rules "
-                                   f"file: {exc.strerror}")
-        query = urlencode({"saved": version.id, "summary": summary})
-        return RedirectResponse(f"/admin/rules?{query}", status_code=303)
+    if op in ("save", "confirm"):
+        return _save(request, viewer, session, settings, now, text, config, note,
+                     form.get("confirm", "") if op == "confirm" else "")
     sections = (rules_admin.preview(session, config, settings, now) if op == "preview"
                 else None)
     return _editor(request, viewer, session, text, note=note, valid=len(config.rules),
                    sections=sections)
+
+
+def _save(request: Request, viewer: AdminUser, session: SessionDep, settings: SettingsDep,
+          now: NowDep, text: str, config: RulesConfig, note: str, confirmed: str) -> Response:
+    """Save, unless it would take alerts out of view and `confirmed` is not that preview's
+    digest: then show the preview and ask."""
+    sections = rules_admin.preview(session, config, settings, now)
+    needed = rules_admin.confirmation(sections)
+    if needed is not None and not hmac.compare_digest(needed.digest.encode(),
+                                                      confirmed.encode("utf-8")):
+        return _editor(request, viewer, session, text, note=note, valid=len(config.rules),
+                       sections=sections, confirm=needed, stale_confirm=bool(confirmed))
+    try:
+        version, summary = rules_admin.save(session, text, viewer.name, settings, now,
+                                            note or None)
+    except ConfigError as exc:
+        return _editor(request, viewer, session, text, note=note,
+                       problems=list(exc.problems), status_code=422)
+    except OSError as exc:
+        return _editor(request, viewer, session, text, note=note, status_code=500,
+                       failure=f"saved as a version but could not write the rules "
+                               f"file: {exc.strerror}")
+    query = urlencode({"saved": version.id, "summary": summary})
+    return RedirectResponse(f"/admin/rules?{query}", status_code=303)
 
 
 def _editor(request: Request, viewer: AdminUser, session: SessionDep, text: str, *,
@@ -68,6 +86,7 @@ def _editor(request: Request, viewer: AdminUser, session: SessionDep, text: str,
     context: dict[str, Any] = {
         "text": text, "note": note, "problems": [], "valid": None, "sections": None,
         "saved": None, "failure": None, "versions": rules_admin.versions(session)[:20],
+        "confirm": None, "stale_confirm": False,
         "summary": request.query_params.get("summary", ""),
         "numbered": list(enumerate(text.splitlines(), start=1)), "marked": problem_lines,
     }
@@ -97,13 +116,11 @@ def version_page(request: Request, version_id: RowId, viewer: AdminUser,
 @router.post("/rules/versions/{version_id}/restore")
 def restore(request: Request, version_id: RowId, viewer: AdminUser, form: CsrfForm,
             session: SessionDep, settings: SettingsDep, now: NowDep) -> Response:
+    """Save an old version again, through the same preview and confirmation as a save."""
     version = _version(session, version_id)
-    text = version.text
-    try:
-        saved, summary = rules_admin.save(session, text, viewer.name, settings, now,
-                                          f"restored version {version.id}")
-    except ConfigError as exc:
-        return _editor(request, viewer, session, text, note=f"restore version {version.id}",
-                       problems=list(exc.problems), status_code=422)
-    query = urlencode({"saved": saved.id, "summary": summary})
-    return RedirectResponse(f"/admin/rules?{query}", status_code=303)
+    text, note = version.text, f"restored version {version.id}"
+    config, problems = rules_admin.validate(text, settings)
+    if config is None:
+        return _editor(request, viewer, session, text, note=note, problems=problems,
+                       status_code=422)
+    return _save(request, viewer, session, settings, now, text, config, note, "")

@@ -12,6 +12,7 @@ from feed.actions import Action, act, parse_until
 from feed.deps import CoordinatorUser, CsrfForm, CurrentUser, NowDep, RowId, SessionDep, SettingsDep
 from feed.queries import (
     STATUS_CHOICES,
+    STATUS_PILLS,
     AlertFilters,
     alert_detail,
     facets,
@@ -30,7 +31,9 @@ DONE = {"ack": "Acknowledged.", "snooze": "Snoozed.", "resolve": "Resolved."}
 VERBS = {"open": "opened", "ack": "acknowledged", "snooze": "snoozed", "resolve": "resolved",
          "reopen": "reopened", "unsnooze": "ended the snooze", "stale": "froze it (stale data)",
          "fresh": "unfroze it (fresh data)", "silence": "silenced", "unsilence": "unsilenced",
-         "pending": "held it pending", "pending_cleared": "cleared the pending state"}
+         "pending": "held it pending", "pending_cleared": "cleared the pending state",
+         "retire": "retired it (its rule was removed)",
+         "restore": "restored it as it was (its rule is back)"}
 
 
 @router.get("/")
@@ -39,10 +42,12 @@ def alerts_home(request: Request, viewer: CurrentUser, session: SessionDep,
                 project: FilterParam = "", rule: FilterParam = "", source: FilterParam = "",
                 status: FilterParam = "active", severity: FilterParam = "") -> Response:
     filters = AlertFilters(person, project, rule, source, status or "active", severity)
-    items, lookup = list_alerts(session, settings.rules_context, filters, now)
+    items, lookup = list_alerts(session, settings.rules_context, filters, now,
+                                settings.coordinator)
     return render(request, "alerts.html", {
         "filters": filters, "groups": group_alerts(items), "total": len(items),
-        "facets": facets(session, settings.rules_context, now), "statuses": STATUS_CHOICES,
+        "facets": facets(session, settings.rules_context, now, filters),
+        "statuses": STATUS_CHOICES, "pills": STATUS_PILLS,
         "severities": [s.value for s in Severity],
         "sources": sorted(lookup.sources.items()),
         "stale_sources": {f.source for i in items for f in i.freshness if f.is_stale},
@@ -60,7 +65,8 @@ def alert_page(request: Request, alert_id: RowId, viewer: CurrentUser, session: 
 def _detail(request: Request, alert_id: RowId, viewer: CurrentUser, session: SessionDep,
             settings: SettingsDep, now: NowDep, *, notice: str | None, error: str | None,
             status_code: int = 200) -> Response:
-    detail = alert_detail(session, settings.rules_context, alert_id, now)
+    detail = alert_detail(session, settings.rules_context, alert_id, now,
+                          settings.coordinator)
     if detail is None:
         raise HTTPException(404, f"no alert {alert_id}")
     local = now.astimezone(zone(settings.timezone)) + timedelta(days=1)

@@ -27,6 +27,7 @@ from pydantic import Field
 from model import Task
 from rules.findings import Evidence, Finding
 from rules.records import (
+    due_text,
     is_open_task,
     local,
     name_of,
@@ -84,8 +85,7 @@ def _during(window: Interval, task: Task, merged: list[Interval], params: Params
 
 def _finding(person: PersonInfo, task: Task, window: Interval, offs: list[TimeOff]
              ) -> Finding:
-    due = (local(task.due_at, person.tz) if task.due_at is not None
-           else f"{task.due_on} ({person.tz.key})")
+    due = due_text(task.due_on, task.due_at, person.tz)
     evidence: list[Evidence] = [record_evidence("task", task, f"{name_of(task)} due {due}",
                                                 person.email)]
     for off in offs:

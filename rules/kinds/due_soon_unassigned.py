@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from rules.findings import Finding
-from rules.records import is_open_task, local, name_of, record_evidence, record_subject
+from rules.records import due_text, is_open_task, name_of, record_evidence, record_subject
 from rules.timeutil import due_deadline
 from rules.view import ModelView
 
@@ -40,10 +40,10 @@ def evaluate(view: ModelView, params: Params, now: datetime) -> Iterator[Finding
         deadline = due_deadline(task.due_on, task.due_at, view.default_tz)
         if deadline is None or deadline <= now or deadline > horizon:
             continue
-        when = local(deadline, view.default_tz)
+        due = due_text(task.due_on, task.due_at, view.default_tz)
         yield Finding(
             subjects=(record_subject("task", task),),
             title=f"{name_of(task)} is due soon and nobody owns it",
-            summary=f"Due by {when} in {task.source}, with no assignee.",
-            evidence=(record_evidence("task", task, f"{name_of(task)} due "
-                                      f"{task.due_on or when}, unassigned"),))
+            summary=f"Due {due} in {task.source}, with no assignee.",
+            evidence=(record_evidence("task", task, f"{name_of(task)} due {due}, "
+                                      "unassigned"),))

@@ -19,19 +19,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from model import Task
 from rules.findings import Finding, Subject
 from rules.records import (
+    due_text,
     is_open_task,
-    local,
     name_of,
     person_subject,
     record_evidence,
     record_subject,
 )
-from rules.timeutil import due_deadline
+from rules.timeutil import due_deadline, local_date
 from rules.view import ModelView
 
 
@@ -55,13 +57,24 @@ def evaluate(view: ModelView, params: Params, now: datetime) -> Iterator[Finding
             continue
         people = view.assignees_of(task)
         email = people[0].email if people else None
-        hours = int((now - deadline).total_seconds() // 3600)
         who = ", ".join(p.label for p in people) or "nobody (unassigned)"
+        due = due_text(task.due_on, task.due_at, tz)
         subjects: tuple[Subject, ...] = (record_subject("task", task, email),
                                          *(person_subject(p) for p in people))
         yield Finding(
             subjects=subjects,
             title=f"{name_of(task)} is overdue",
-            summary=f"Due {local(deadline, tz)}, {hours} hours ago; assigned to {who}.",
+            summary=f"Due {due}, {_late(task, deadline, now, tz)}; assigned to {who}.",
             evidence=(record_evidence("task", task, f"{name_of(task)} in {task.source}, due "
-                                      f"{task.due_on or local(deadline, tz)}", email),))
+                                      f"{due}", email),))
+
+
+def _late(task: Task, deadline: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """`3 days late` counts calendar days for a due date; hours, then days, for a time."""
+    if task.due_at is None and task.due_on is not None:
+        days = (local_date(now, tz) - task.due_on).days
+        return f"{days} day{'s' if days != 1 else ''} late"
+    hours = int((now - deadline).total_seconds() // 3600)
+    if hours < 48:
+        return f"{hours} hour{'s' if hours != 1 else ''} late"
+    return f"{hours // 24} days late"

@@ -43,6 +43,7 @@ from rules.timeutil import (
     iso_week,
     local_date,
     merge,
+    week_dates,
     week_monday,
 )
 from rules.view import ModelView, PersonInfo
@@ -152,14 +153,14 @@ def week_task_effort(view: ModelView, person: PersonInfo, tasks: list[Task],
 
 def _finding(person: PersonInfo, monday: date, load: float, capacity: float,
              parts: list[Contribution], params: Params) -> Finding:
-    week = iso_week(monday)
+    days = week_dates(monday)
     percent = round(100 * load / capacity)
     biggest = sorted((p for p in parts if p.hours > 0),
                      key=lambda p: (-p.hours, p.fact))[:params.evidence_max_items]
     evidence: list[Evidence] = [
         record_evidence(p.kind, p.record, f"{p.fact}: {p.hours:.1f} h", person.email)
         for p in biggest]
-    evidence.insert(0, Evidence(f"{person.label} in {week}: {load:.1f} h committed, "
+    evidence.insert(0, Evidence(f"{person.label}, {days}: {load:.1f} h committed, "
                                 f"{capacity:.1f} h available"))
     unestimated = len({(p.record.source, p.record.external_id) for p in parts
                        if not p.estimated})
@@ -168,8 +169,8 @@ def _finding(person: PersonInfo, monday: date, load: float, capacity: float,
             f"{unestimated} task{'s' if unestimated > 1 else ''} without an estimate counted "
             f"as {params.default_task_estimate_hours:g} h each"))
     return Finding(
-        subjects=(person_subject(person),), period=week,
-        title=f"{person.label} is overloaded in {week} ({percent}%)",
+        subjects=(person_subject(person),), period=iso_week(monday),
+        title=f"{person.label} is overloaded {days} ({percent}%)",
         summary=f"{load:.1f} h of meetings and tasks against {capacity:.1f} h of capacity.",
         evidence=tuple(evidence),
         extra_sources=frozenset(p.record.source for p in parts))

@@ -108,10 +108,17 @@ def _finding(view: ModelView, owner: Subject, items: list[tuple[str, SyncedRecor
 
 
 def _owner_label(view: ModelView, owner: Subject) -> str:
-    person = view.people_by_email.get(owner.email or "")
-    if owner.type == "person" and person is not None:
-        return person.label
-    return f"{owner.email or owner.external_id} ({owner.source} account)"
+    """People are named by their name, never their address: `Felix Wagner`, or `Felix
+    Wagner's salesforce account` when only that account was deactivated."""
+    if owner.type == "person":
+        person = view.people_by_email.get(owner.email or "")
+        return person.label if person is not None else owner.email or "someone"
+    identity = view.identities.get((owner.source or "", owner.external_id or ""))
+    person = view.people.get(identity.person_id) if identity is not None \
+        and identity.person_id is not None else None
+    names = (person.name if person else None, identity.display_name if identity else None,
+             owner.email, owner.external_id)
+    return f"{next((n for n in names if n), 'someone')}'s {owner.source} account"
 
 
 def _describe(kind: str, record: SyncedRecord, view: ModelView, now: datetime) -> str:

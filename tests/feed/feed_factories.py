@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from feed.app import create_app
-from feed.settings import FeedSettings
+from feed.settings import Coordinator, FeedSettings
 from feed.users import Role, add_user
 from model import Alert, AlertEvent, AlertStatus, Person, Project, Severity, SourceState, Task
 from rules.view import RulesContext
@@ -32,15 +32,18 @@ RULES_TEXT = """rules:
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-def settings_for(rules_file: Path | None = None, now: datetime = NOW) -> FeedSettings:
+def settings_for(rules_file: Path | None = None, now: datetime = NOW,
+                 coordinator: Coordinator | None = None) -> FeedSettings:
     context = RulesContext(default_timezone="Europe/Berlin",
                            source_max_age_minutes={"asana-main": 60, "google": 60})
     return FeedSettings(rules_context=context, rules_file=rules_file,
-                        source_names=["asana-main", "google"], clock=lambda: now)
+                        source_names=["asana-main", "google"], clock=lambda: now,
+                        coordinator=coordinator)
 
 
-def make_app(engine: Engine, rules_file: Path | None = None, now: datetime = NOW) -> FastAPI:
-    return create_app(settings_for(rules_file, now), engine)
+def make_app(engine: Engine, rules_file: Path | None = None, now: datetime = NOW,
+             coordinator: Coordinator | None = None) -> FastAPI:
+    return create_app(settings_for(rules_file, now, coordinator), engine)
 
 
 def person(session: Session, email: str = "ana@agency.example", name: str = "Ana Ruiz",
@@ -65,8 +68,8 @@ def task(session: Session, external_id: str = "t1", title: str = "Send shortlist
 
 
 def project(session: Session, external_id: str = "p1", name: str = "Nordwind Summit",
-            source: str = "asana-main") -> Project:
-    row = Project(source=source, external_id=external_id, name=name)
+            source: str = "asana-main", owner: str | None = None) -> Project:
+    row = Project(source=source, external_id=external_id, name=name, owner_external_id=owner)
     session.add(row)
     return row
 

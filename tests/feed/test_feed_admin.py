@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from feed.users import Role
-from model import Identity, Link, LinkStatus, Person, PersonOrigin, RuleConfigVersion
+from model import (
+    Identity,
+    Link,
+    LinkMethod,
+    LinkStatus,
+    Person,
+    PersonOrigin,
+    RecordState,
+    RuleConfigVersion,
+)
 from tests.feed.feed_factories import NOW, RULES_TEXT, browser_for, person, source_state, task
 
 BAD_RULES = """rules:
@@ -127,15 +137,34 @@ def test_admin_assigns_an_unmatched_identity(app: FastAPI, feed_engine: Engine) 
     assert stored.method is not None and stored.method.value == "manual"
 
 
+def seed_link_ends(engine: Engine) -> None:
+    with Session(engine) as session:
+        task(session)
+        task(session, "g1", "Print badges", source="google", project=None)
+        task(session, "gone", "Old brief", state=RecordState.deleted,
+             deleted_at=NOW - timedelta(days=1))
+        session.commit()
+
+
+def link_form(a: tuple[str, str, str], b: tuple[str, str, str]) -> dict[str, str]:
+    parts = ("kind", "source", "external_id")
+    return {**{f"a_{p}": v for p, v in zip(parts, a, strict=True)},
+            **{f"b_{p}": v for p, v in zip(parts, b, strict=True)}, "note": "same work"}
+
+
 def test_admin_adds_and_refutes_a_link(app: FastAPI, feed_engine: Engine) -> None:
+    seed_link_ends(feed_engine)
     browser = browser_for(app, feed_engine, Role.admin)
-    answer = browser.post("/admin/links", {
-        "a_kind": "task", "a_source": "trello-studio", "a_external_id": "c1",
-        "b_kind": "task", "b_source": "asana-main", "b_external_id": "t1", "note": "same"})
+    answer = browser.post("/admin/links", link_form(("task", "google", "g1"),
+                                                    ("task", "asana-main", "t1")))
     assert answer.status_code == 303
     with Session(feed_engine) as session:
         link = session.exec(select(Link)).one()
-    assert (link.a_source, link.b_source) == ("asana-main", "trello-studio")  # canonical
+    assert (link.a_source, link.b_source) == ("asana-main", "google")  # canonical
+    page = browser.client.get("/admin/links").text
+    row = page[page.index("<tbody>"):]
+    assert 'href="https://app.asana.com/0/p1/t1"' in row and "Send shortlist ↗" in row
+    assert "Print badges ↗" in row and "not synced" not in row
     assert browser.post(f"/admin/links/{link.id}/refute").status_code == 303
     with Session(feed_engine) as session:
         refuted = session.get(Link, link.id)
@@ -143,9 +172,75 @@ def test_admin_adds_and_refutes_a_link(app: FastAPI, feed_engine: Engine) -> Non
     assert "refuted by admin-user" in (refuted.evidence or "")
 
 
-def test_link_to_itself_is_refused(app: FastAPI, feed_engine: Engine) -> None:
+@pytest.mark.parametrize(("a", "b", "message"), [
+    (("task", "trello-studio", "c1"), ("task", "asana-main", "t1"),
+     "unknown source &#34;trello-studio&#34;; configured sources: asana-main, google"),
+    (("task", "asana-main", "t9"), ("task", "google", "g1"),
+     "no task &#34;t9&#34; in asana-main: check the id"),
+    (("project", "asana-main", "t1"), ("task", "google", "g1"),
+     "no project &#34;t1&#34; in asana-main"),
+    (("task", "asana-main", "gone"), ("task", "google", "g1"),
+     "task &#34;gone&#34; in asana-main (Old brief) was deleted at the source"),
+    (("task", "asana-main", "t1"), ("task", "asana-main", "t1"),
+     "cannot be linked to itself"),
+    (("card", "asana-main", "t1"), ("task", "google", "g1"), "unknown kind &#34;card&#34;"),
+    (("task", "asana-main", ""), ("task", "google", "g1"), "both ends need a source and an id"),
+])
+def test_a_link_needs_two_live_records_of_configured_sources(
+        app: FastAPI, feed_engine: Engine, a: tuple[str, str, str], b: tuple[str, str, str],
+        message: str) -> None:
+    seed_link_ends(feed_engine)
     browser = browser_for(app, feed_engine, Role.admin)
-    end = {"kind": "task", "source": "asana-main", "external_id": "t1"}
-    form = {f"{side}_{k}": v for side in "ab" for k, v in end.items()}
-    answer = browser.post("/admin/links", form)
-    assert answer.status_code == 422 and "cannot be linked to itself" in answer.text
+    answer = browser.post("/admin/links", link_form(a, b))
+    assert answer.status_code == 422
+    assert '<p class="flash error" role="alert">' in answer.text and message in answer.text
+    assert f'value="{a[2]}"' in answer.text or not a[2]  # what was typed is kept
+    with Session(feed_engine) as session:
+        assert session.exec(select(Link)).all() == []
+
+
+def test_links_list_says_which_end_is_missing_or_deleted(app: FastAPI,
+                                                         feed_engine: Engine) -> None:
+    seed_link_ends(feed_engine)
+    with Session(feed_engine) as session:
+        session.add(Link(a_kind="task", a_source="asana-main", a_external_id="gone",
+                         b_kind="deal", b_source="salesforce", b_external_id="006X",
+                         method=LinkMethod.url_in_description))
+        session.commit()
+    page = browser_for(app, feed_engine, Role.admin).client.get("/admin/links").text
+    row = page[page.index("<tbody>"):]
+    assert "Old brief" in row and "deleted at the source" in row
+    assert "deal 006X" in row and "not synced" in row
+
+
+@pytest.mark.parametrize(("chosen", "message"), [
+    ("abc", "&#34;abc&#34; is not one of the people listed"),
+    ("99999999999", "&#34;99999999999&#34; is not one of the people listed"),
+    ("4242", "&#34;4242&#34; is not one of the people listed"),
+    ("-1", "&#34;-1&#34; is not one of the people listed"),
+])
+def test_assigning_an_identity_to_no_real_person_is_a_form_error(
+        app: FastAPI, feed_engine: Engine, chosen: str, message: str) -> None:
+    with Session(feed_engine) as session:
+        identity = Identity(source="trello-studio", external_id="m1", username="anaruiz")
+        session.add(identity)
+        session.commit()
+        identity_id = identity.id
+    answer = browser_for(app, feed_engine, Role.admin).post(f"/admin/identities/{identity_id}",
+                                                            {"person_id": chosen})
+    assert answer.status_code == 422
+    assert message in answer.text and "invalid literal" not in answer.text
+    with Session(feed_engine) as session:
+        stored = session.get(Identity, identity_id)
+    assert stored is not None and stored.person_id is None
+
+
+def test_version_diff_is_one_line_per_line(app: FastAPI, feed_engine: Engine) -> None:
+    browser = browser_for(app, feed_engine, Role.admin)
+    browser.post("/admin/rules", {"text": RULES_TEXT, "op": "save"})
+    browser.post("/admin/rules", {"text": RULES_TEXT.replace("warning", "critical"),
+                                  "op": "save"})
+    page = browser.client.get("/admin/rules/versions/2").text
+    diff = page[page.index('<pre class="diff">'):page.index("</pre>")]
+    assert diff.count('<span class="d-') == 8  # 2 file lines, a hunk, 3 same, -, +
+    assert "\n" not in diff, "spans are blocks: a newline between them is a blank line"

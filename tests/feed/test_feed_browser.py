@@ -18,8 +18,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from feed.settings import Coordinator
 from feed.users import Role
-from model import Severity, TaskAssignee
+from model import RunStatus, Severity, SyncRun, TaskAssignee
 from sandbox.server import running
 from tests.feed.feed_factories import (
     NOW,
@@ -131,6 +132,75 @@ def test_admin_sees_inline_error_then_previews_and_saves(chromium: Any, feed_eng
         assert "Would open" in preview and "Send shortlist" in preview
         shot(page, "admin-rules-preview")
         page.get_by_role("button", name="Save as new version").click()
+        confirm = page.locator(".confirm").inner_text()  # two seeded rules are not in it
+        assert "Nothing was saved yet" in confirm and "retire 2 alerts" in confirm
+        preview = page.locator(".preview").inner_text()
+        retire = preview[preview.index("Would retire"):preview.index("Would restore")]
+        assert "Venue walkthrough" in retire and "Order signage" in retire
+        shot(page, "admin-rules-confirm")
+        page.get_by_role("button", name="Save anyway").click()
         assert "Saved as version 1" in page.get_by_role("status").inner_text()
         assert rules_file.read_text() == RULES_TEXT.replace("warning", "critical")
+        page.goto(f"{server.base_url}/admin/rules/versions/1")
+        shot(page, "admin-version")
+        page.close()
+
+
+def test_admin_pages_read_as_people_read_them(chromium: Any, feed_engine: Engine,
+                                              rules_file: Path) -> None:
+    """A diff line per line, links by title, unowned work with who acts, failed first."""
+    seed(feed_engine)
+    with Session(feed_engine) as session:
+        task(session, "g1", "Print badges", source="google", project=None)
+        session.add(SyncRun(run_id="r1", source="google", stream="tasks",
+                            status=RunStatus.skipped, started_at=NOW, finished_at=NOW))
+        session.add(SyncRun(run_id="r1", source="google", stream="people",
+                            status=RunStatus.failed, started_at=NOW, finished_at=NOW,
+                            error="HTTP 401 invalid credentials"))
+        session.commit()
+    token = user_token(feed_engine, Role.admin, "Ada")
+    app = make_app(feed_engine, rules_file, coordinator=Coordinator("lea@agency.example",
+                                                                     "Lea Park"))
+    with running(app) as server:
+        page = signed_in_page(chromium, server.base_url, token)
+        assert "Unassigned: Lea Park to act" in page.locator(".group").last.inner_text()
+        shot(page, "alerts-unassigned")
+        for text in (RULES_TEXT, RULES_TEXT.replace("warning", "critical")):
+            page.goto(f"{server.base_url}/admin/rules")
+            page.fill("textarea[name=text]", text)
+            page.get_by_role("button", name="Save as new version").click()
+            if page.locator(".confirm").count():
+                page.get_by_role("button", name="Save anyway").click()
+        page.goto(f"{server.base_url}/admin/rules/versions/2")
+        lines = page.locator("pre.diff").inner_text().splitlines()
+        assert lines[-2:] == ["-    severity: warning", "+    severity: critical"]
+        assert "" not in lines, "no blank line between diff lines"
+        shot(page, "admin-version-diff")
+        page.goto(f"{server.base_url}/admin/links")
+        page.select_option("select[name=a_source]", "asana-main")
+        page.fill("input[name=a_external_id]", "t1")
+        page.select_option("select[name=b_source]", "google")
+        page.fill("input[name=b_external_id]", "g1")
+        page.get_by_role("button", name="Add link").click()
+        row = page.locator("tbody tr").first.inner_text()
+        assert "Send shortlist" in row and "Print badges" in row
+        page.fill("input[name=a_external_id]", "t404")
+        page.select_option("select[name=a_source]", "asana-main")
+        page.select_option("select[name=b_source]", "google")
+        page.fill("input[name=b_external_id]", "g1")
+        page.get_by_role("button", name="Add link").click()
+        assert 'no task "t404" in asana-main' in page.get_by_role("alert").inner_text()
+        shot(page, "admin-links")
+        page.goto(f"{server.base_url}/status")
+        streams = page.locator("tbody tr td:nth-child(2)").all_inner_texts()
+        assert streams.index("people") < streams.index("tasks")
+        shot(page, "status")
+        page.goto(f"{server.base_url}/?status=retired")
+        page.get_by_role("link", name='"Order signage" is due soon and nobody owns it').click()
+        assert "Retired: rule due-soon-unassigned is no longer configured" in \
+            page.locator(".actions").inner_text()
+        shot(page, "alert-retired")
+        page.goto(f"{server.base_url}/admin/people")
+        assert page.locator("h1").inner_text() == "Directory"
+        shot(page, "directory")
         page.close()

@@ -42,7 +42,9 @@ def test_bars_scale_weeks_together() -> None:
              Week("2026-W49", date(2026, 11, 30), 40, 40, 40)]
     first, second = bars(weeks, width=200)
     assert (first.fill_width, second.fill_width, second.capacity_x) == (50, 200, 100)
-    assert second.is_over and not first.is_over and first.label == "W48"
+    assert second.is_over and not first.is_over
+    assert (first.label, first.week) == ("23 Nov", "Mon 23 \N{EN DASH} Sun 29 Nov 2026")
+    assert second.label == "30 Nov"
 
 
 def test_status_page_says_what_to_do(app: FastAPI, feed_engine: Engine) -> None:

@@ -111,6 +111,7 @@ class Builder:
             rows.identities.append(Identity(
                 id=next(self.ids), source=spec["source"], external_id=spec["id"],
                 email=spec.get("email"), active=spec.get("active", True),
+                display_name=spec.get("display_name"),
                 person_id=self.person_ids.get(spec.get("person", ""))))
         rows.projects += [Project(id=next(self.ids), source=s.get("source", "asana-main"),
                                   external_id=s["id"], name=s["name"], url=s.get("url"),

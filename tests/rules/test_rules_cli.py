@@ -94,6 +94,27 @@ def test_alerts_filter_by_status_and_plain_table(config: Path) -> None:
     assert len(table.splitlines()) == 2 and "\topen\tlate\t" in table
 
 
+def test_hand_edited_rules_file_retires_then_restores(config: Path) -> None:
+    """Dropping a rule from the file puts its alerts aside; putting it back restores them."""
+    invoke("evaluate", "-c", str(config), "--now", NOW)
+    rules_file = config.parent / "rules.yaml"
+    rules_file.write_text(GOOD_RULES.replace(
+        "  - {id: unowned, kind: due_soon_unassigned, severity: info}\n", ""))
+    result = invoke("evaluate", "-c", str(config), "--now", "2026-03-10T09:05:00Z")
+    assert "resolved 0" in result.stdout and "retired 1" in result.stdout
+    listed = json.loads(invoke("alerts", "-c", str(config), "--format", "json").stdout)
+    assert [a["rule"] for a in listed] == ["late"]
+    retired = json.loads(invoke("alerts", "-c", str(config), "--status", "retired",
+                                "--format", "json").stdout)
+    assert [(a["rule"], a["status"]) for a in retired] == [("unowned", "retired")]
+    rules_file.write_text(GOOD_RULES)
+    result = invoke("evaluate", "-c", str(config), "--now", "2026-03-10T09:10:00Z")
+    assert "restored 1" in result.stdout
+    back = json.loads(invoke("alerts", "-c", str(config), "--format", "json").stdout)
+    assert {a["rule"]: (a["id"], a["status"]) for a in back} == {
+        "late": (listed[0]["id"], "open"), "unowned": (retired[0]["id"], "open")}
+
+
 def test_invalid_rules_file_keeps_the_last_good_rules_and_exits_2(config: Path) -> None:
     assert invoke("evaluate", "-c", str(config), "--now", NOW).exit_code == 0
     (config.parent / "rules.yaml").write_text("rules:\n  - {id: late, kind: overdew}\n")
@@ -155,9 +176,11 @@ def test_preview_shows_what_a_change_would_open_and_resolve_without_writing(
     assert lines[1:] == [
         "would open: 1",
         '  [critical] late-critical: "Brief caterer" is overdue <new, open>',
-        "would resolve: 1",
-        '  [info] unowned: "Print badges" is due soon and nobody owns it <#2 open, resolve> '
+        "would resolve: 0",
+        "would retire: 1",
+        '  [info] unowned: "Print badges" is due soon and nobody owns it <#2 open, retire> '
         '(rule "unowned" is no longer configured)',
+        "would restore: 0",
         "would keep: 1",
         '  [warning] late: "Brief caterer" is overdue <#1 open, keep>',
         "held (stale data): 0"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -17,7 +18,7 @@ from sqlmodel import Session, col, select
 from baton import database
 from model import Alert, AlertEvent, AlertStatus, RecordState, SourceState, Task
 from rules import evaluate, lifecycle
-from rules.config import RulesConfig, parse_rules
+from rules.config import RulesConfig, activate, parse_rules
 from rules.view import RulesContext
 from tests.conftest import both_backends
 from tests.rules.rules_given import Builder
@@ -228,14 +229,125 @@ def test_silenced_finding_is_kept_not_shown_and_returns_after_expiry(session: Se
     assert the_alert(session).status is AlertStatus.open
 
 
+def history(session: Session, alert: Alert) -> list[tuple[str, str | None, str | None]]:
+    events = session.exec(select(AlertEvent).where(AlertEvent.alert_id == alert.id)
+                          .order_by(col(AlertEvent.id))).all()
+    return [(e.action, e.from_status and e.from_status.value, e.to_status and e.to_status.value)
+            for e in events]
+
+
+NO_RULES = "rules:\n  - {id: stale, kind: stale_source, severity: critical}\n"
+RENAMED = OVERDUE.replace("id: late,", "id: late-tasks,")
+
+
 @both_backends
-def test_removing_a_rule_resolves_its_alerts(session: Session) -> None:
+@pytest.mark.parametrize("worked_on", ["acked", "snoozed"])
+def test_removing_a_rule_retires_its_alerts_and_restoring_it_brings_them_back(
+        session: Session, worked_on: str) -> None:
     run(session, T0)
-    run(session, T0 + timedelta(minutes=1), rules("rules: []\n"))
+    alert = the_alert(session)
+    alert_id, until = alert.id, T0 + timedelta(days=2)
+    if worked_on == "acked":
+        lifecycle.ack(session, alert_id, "ana@agency.example", "calling the caterer", T0)
+    else:
+        lifecycle.snooze(session, alert_id, until, "ana@agency.example", "after the fair", T0)
+    session.commit()
+
+    outcome = run(session, T0 + timedelta(minutes=1), rules(NO_RULES))
+    assert outcome.counts()["retire"] == 1 and outcome.counts()["resolve"] == 0
+    alert = the_alert(session)
+    assert alert.status is AlertStatus.retired and alert.resolved_at is None
+    retire = session.exec(select(AlertEvent).where(AlertEvent.action == "retire")).one()
+    assert retire.note == 'rule "late" is no longer configured'
+    assert "retired 1" in outcome.summary()
+    again = run(session, T0 + timedelta(minutes=2), rules(NO_RULES))
+    assert [s.kind for s in again.steps if s.alert is not None and s.alert.id == alert_id] == []
+
+    outcome = run(session, T0 + timedelta(minutes=3))
+    assert outcome.counts()["restore"] == 1 and "restored 1" in outcome.summary()
+    alert = the_alert(session)
+    assert (alert.id, alert.status.value) == (alert_id, worked_on)
+    assert alert.snoozed_until == (until if worked_on == "snoozed" else None)
+    assert history(session, alert) == [
+        ("open", None, "open"), (worked_on[:-2] if worked_on == "acked" else "snooze",
+                                 "open", worked_on),
+        ("retire", worked_on, "retired"), ("restore", "retired", worked_on)]
+    note = session.exec(select(AlertEvent).where(AlertEvent.alert_id == alert_id,
+                                                 AlertEvent.actor == "ana@agency.example")
+                        ).one().note
+    assert note is not None and ("caterer" in note or "after the fair" in note)
+
+
+@both_backends
+def test_renaming_a_rule_and_back_keeps_the_acked_alert(session: Session) -> None:
+    run(session, T0)
+    acked = the_alert(session)
+    lifecycle.ack(session, acked.id, "ana@agency.example", "on it", T0)
+    session.commit()
+    counts = run(session, T0 + timedelta(minutes=1), rules(RENAMED)).counts()
+    assert (counts["retire"], counts["open"]) == (1, 1)
+    assert the_alert(session, "late-tasks").status is AlertStatus.open
+    counts = run(session, T0 + timedelta(minutes=2)).counts()
+    assert (counts["restore"], counts["retire"]) == (1, 1)
+    assert the_alert(session).status is AlertStatus.acked
+    assert the_alert(session, "late-tasks").status is AlertStatus.retired
+
+
+@both_backends
+def test_a_restored_alert_then_takes_this_runs_decision(session: Session) -> None:
+    """Back as it was first, then as usual: snooze over → open; no longer firing → resolved."""
+    run(session, T0)
+    alert_id = the_alert(session).id
+    lifecycle.snooze(session, alert_id, T0 + timedelta(minutes=30), "ana", None, T0)
+    session.commit()
+    run(session, T0 + timedelta(minutes=1), rules(NO_RULES))
+    synced(session, T0 + timedelta(minutes=40))
+    assert run(session, T0 + timedelta(minutes=45)).steps[0].action == "unsnooze"
+    alert = the_alert(session)
+    assert alert.status is AlertStatus.open
+    assert [a for a, _, _ in history(session, alert)][-3:] == ["retire", "restore", "unsnooze"]
+
+    run(session, T0 + timedelta(minutes=46), rules(NO_RULES))
+    set_task(session, done=True)
+    synced(session, T0 + timedelta(minutes=50))
+    run(session, T0 + timedelta(minutes=55))
     alert = the_alert(session)
     assert alert.status is AlertStatus.resolved
-    note = session.exec(select(AlertEvent).where(AlertEvent.action == "resolve")).one().note
-    assert note == 'rule "late" is no longer configured'
+    assert [a for a, _, _ in history(session, alert)][-3:] == ["retire", "restore", "resolve"]
+
+
+@both_backends
+def test_a_rules_file_edited_by_hand_retires_and_restores_too(session: Session,
+                                                              tmp_path: Path) -> None:
+    """What `baton evaluate` and `baton sync` do: activate the file, then evaluate."""
+    path = tmp_path / "rules.yaml"
+
+    def evaluate_file(text: str, now: datetime) -> evaluate.Outcome:
+        path.write_text(text)
+        active = activate(session, path, "ops (rules file)", now)
+        session.commit()
+        return evaluate.run(session, active.config, CONTEXT, now)
+
+    evaluate_file(OVERDUE, T0)
+    alert_id = the_alert(session).id
+    lifecycle.ack(session, alert_id, "ana@agency.example", "on it", T0)
+    session.commit()
+    assert evaluate_file(NO_RULES, T0 + timedelta(minutes=1)).counts()["retire"] == 1
+    assert the_alert(session).status is AlertStatus.retired
+    assert evaluate_file(OVERDUE, T0 + timedelta(minutes=2)).counts()["restore"] == 1
+    alert = the_alert(session)
+    assert (alert.id, alert.status) == (alert_id, AlertStatus.acked)
+
+
+@both_backends
+def test_a_retired_alert_refuses_people_actions(session: Session) -> None:
+    run(session, T0)
+    alert_id = the_alert(session).id
+    run(session, T0 + timedelta(minutes=1), rules(NO_RULES))
+    with pytest.raises(lifecycle.TransitionError, match="it is retired"):
+        lifecycle.ack(session, alert_id, "ana", None, T0 + timedelta(minutes=2))
+    with pytest.raises(lifecycle.TransitionError, match="it is retired"):
+        lifecycle.resolve(session, alert_id, "ana", None, T0 + timedelta(minutes=2))
 
 
 @both_backends
