@@ -106,7 +106,7 @@ def sandbox_config(sandbox: RunningSandbox, *, rules_file: Path, database: str) 
         "database": database, "timezone": sandbox.org.timezone, "rules_file": str(rules_file),
         "sources": _sources(sandbox), "people": _people(sandbox),
     }
-    on_duty = next((m for m in sandbox.org.members if m.role == "coordinator"), None)
+    on_duty = next((m for m in sandbox.org.members if m.key == sandbox.org.coordinator), None)
     if on_duty is not None:
         data["coordinator"] = {"email": on_duty.email, "name": on_duty.name}
     out = io.StringIO()
