@@ -4,6 +4,10 @@ connectors/ never imports baton (its classes take plain values), so this
 module unwraps each source's settings — secrets included, at the last moment —
 and hands them over. It also builds the scrubber that removes every
 configured secret from anything sync records or prints.
+
+Connectors get the run's `now` as their clock, read once for the whole run, so
+cursors, signposts and calendar windows follow an injected `--now` and do not
+depend on how long the run takes.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from connectors.policy import Scrubber
 from connectors.salesforce import Auth as SalesforceAuth
 from connectors.salesforce import SalesforceConnector
 from connectors.trello import TrelloConnector
+from rules.horizon import NOTHING, Horizon
 from sync.pipeline import SourcePlan
 
 
@@ -31,17 +36,15 @@ class UnknownSource(KeyError):
     """`--source NAME` that the config does not define."""
 
 
-Clock = Callable[[], datetime]
-
-
-def plans_for(config: BatonConfig, names: Sequence[str], clock: Clock) -> list[SourcePlan]:
-    """Plans for the named sources (all when none), in config order. `clock` is sync's
-    own, so cursors and windows follow an injected `--now` too."""
+def plans_for(config: BatonConfig, names: Sequence[str], now: datetime,
+              horizon: Horizon = NOTHING) -> list[SourcePlan]:
+    """Plans for the named sources (all when none), in config order. `horizon` is what the
+    rules look at: calendar windows are widened to it."""
     known = [s.name for s in config.sources]
     for name in names:
         if name not in known:
             raise UnknownSource(f'unknown source "{name}"; configured: {", ".join(known)}')
-    return [SourcePlan(s.name, s.type, _deferred(s, clock)) for s in config.sources
+    return [SourcePlan(s.name, s.type, _deferred(s, now, horizon)) for s in config.sources
             if not names or s.name in names]
 
 
@@ -68,12 +71,21 @@ def _plain(model: BaseModel) -> dict[str, Any]:
             for name, value in ((n, getattr(model, n)) for n in type(model).model_fields)}
 
 
-def _deferred(source: Source, clock: Clock) -> Callable[[], Connector]:
+def _deferred(source: Source, now: datetime, horizon: Horizon) -> Callable[[], Connector]:
     """Connectors are built inside the source's isolation boundary, not up front."""
-    return lambda: build_connector(source, clock)
+    return lambda: build_connector(source, now, horizon)
 
 
-def build_connector(source: Source, clock: Clock) -> Connector:
+def calendar_window(source: GoogleSource, horizon: Horizon) -> tuple[int, int]:
+    """(past, future) days a Google source lists: its own window, widened to the rules'."""
+    return (max(source.window_past_days, horizon.past_days),
+            max(source.window_future_days, horizon.future_days))
+
+
+def build_connector(source: Source, now: datetime, horizon: Horizon = NOTHING) -> Connector:
+    def clock() -> datetime:
+        return now
+
     match source:
         case AsanaSource():
             return AsanaConnector(source.name, source.base_url, source.token.get_secret_value(),
@@ -86,11 +98,11 @@ def build_connector(source: Source, clock: Clock) -> Connector:
                                    timeout_seconds=source.timeout_seconds,
                                    estimate_field=source.estimate_field)
         case GoogleSource():
+            past, future = calendar_window(source, horizon)
             return GoogleConnector(
                 source.name, calendars=source.calendars, base_url=source.base_url,
                 auth=auth_from_mapping(_plain(source.auth)), tasks_owner=source.tasks_owner,
-                window_past_days=source.window_past_days,
-                window_future_days=source.window_future_days,
+                window_past_days=past, window_future_days=future,
                 timeout_seconds=source.timeout_seconds, clock=clock)
         case SalesforceSource():
             return SalesforceConnector(

@@ -79,8 +79,10 @@ class GoogleSource(SourceBase):
                                                       "(default: the first calendar)")
     auth: Annotated[GoogleOAuth | GoogleServiceAccount, Field(discriminator="kind")]
     base_url: HttpURL = "https://www.googleapis.com/"
-    window_past_days: int = Field(30, ge=0, description="first calendar sync looks back")
-    window_future_days: int = Field(180, ge=1, description="first calendar sync looks ahead")
+    window_past_days: int = Field(30, ge=0, description=(
+        "calendar window behind now (widened to what the rules look at)"))
+    window_future_days: int = Field(180, ge=1, description=(
+        "calendar window ahead of now (widened to what the rules look at)"))
 
 
 class SalesforceSession(Strict):

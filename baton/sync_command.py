@@ -20,6 +20,9 @@ from sqlalchemy.engine import Engine
 
 from baton.config import BatonConfig
 from baton.connect import plans_for, scrubber_for
+from rules.config import load_rules
+from rules.configfile import ConfigError
+from rules.horizon import NOTHING, Horizon, event_horizon
 from sync.identity import PersonSpec
 from sync.pipeline import Outcome, run
 from sync.runner import Progress as ProgressCallback
@@ -37,12 +40,23 @@ def people_of(config: BatonConfig) -> list[PersonSpec]:
 def sync_all(config: BatonConfig, engine: Engine, *, sources: list[str], full: bool,
              now: datetime, quiet: bool) -> tuple[Outcome, int]:
     ctx = RunContext(engine=engine, now=now, full=full, scrub=scrubber_for(config))
-    plans = plans_for(config, sources, ctx.clock)
+    plans = plans_for(config, sources, now, rules_horizon(config))
     with _progress(enabled=sys.stderr.isatty() and not quiet) as progress:
         ctx.progress = progress
         outcome = run(ctx, plans, people_of(config))
     report(outcome, quiet=quiet)
     return outcome, exit_code(outcome)
+
+
+def rules_horizon(config: BatonConfig) -> Horizon:
+    """What the rules file looks at; a file that does not validate widens nothing (the
+    evaluation after the sync reports it)."""
+    try:
+        rules = load_rules(config.rules_file, known_sources=[s.name for s in config.sources],
+                           known_people=[p.email for p in config.people])
+    except ConfigError:
+        return NOTHING
+    return event_horizon(rules)
 
 
 def exit_code(outcome: Outcome) -> int:

@@ -23,6 +23,7 @@ from baton.config import BatonConfig
 from baton.sources import AsanaSource, GoogleSource, SalesforceSource, TrelloSource
 from connectors.asana.client import PAGE_LIMIT
 from connectors.asana.streams import PROJECT_FIELDS, TASK_FIELDS, USER_FIELDS
+from connectors.google import events as google_events
 from connectors.google import streams as google_streams
 from connectors.salesforce.client import QUERY_OPTIONS
 from connectors.salesforce.streams import STREAMS as SALESFORCE_STREAMS
@@ -113,13 +114,15 @@ def _google(source: GoogleSource, now: datetime) -> int:
                             "showHidden": "true"}):
         pass
     records = len(source.calendars)
-    window = {"timeMin": _rfc3339(now - timedelta(days=source.window_past_days)),
-              "timeMax": _rfc3339(now + timedelta(days=source.window_future_days))}
+    listed = google_events.EventWindow(timedelta(days=source.window_past_days),
+                                       timedelta(days=source.window_future_days)).first(now)
+    window = {"timeMin": google_events.rfc3339(listed.start),
+              "timeMax": google_events.rfc3339(listed.end)}
     for calendar in source.calendars:
         records += sum(len(p.get("items") or []) for p in _google_pages(
             session, f"{root}calendar/v3/calendars/{quote(calendar, safe='')}/events",
             {"singleEvents": "true", "showDeleted": "true",
-             "maxResults": google_streams.EVENTS_PAGE_SIZE, **window}))
+             "maxResults": google_events.EVENTS_PAGE_SIZE, **window}))
     records += sum(len(p.get("connections") or []) for p in _google_pages(
         session, root + "v1/people/me/connections",
         {"personFields": google_streams.PERSON_FIELDS,
@@ -134,10 +137,6 @@ def _google(source: GoogleSource, now: datetime) -> int:
             {"maxResults": google_streams.TASKS_PAGE_SIZE, "showCompleted": "true",
              "showDeleted": "true", "showHidden": "true"}))
     return records
-
-
-def _rfc3339(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _salesforce(source: SalesforceSource, now: datetime) -> int:

@@ -14,13 +14,16 @@ database id until sync upserts it.
 Only a batch carrying `complete` may lead to tombstoning rows that were not
 seen: it says "the listing of this scope in this run was complete", and sync
 then marks as deleted the rows of that scope the run did not see. A partial,
-failed or interrupted listing never carries it, so it never deletes anything.
+failed or interrupted listing never carries it, so it never deletes anything,
+and neither does a listing with a record that could not be mapped
+(`connectors.listing` keeps that rule for every connector).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from model import Identity, ResponseStatus, SyncedRecord
@@ -48,11 +51,22 @@ class Quarantined:
 
 
 @dataclass(frozen=True)
+class Window:
+    """A span of time [start, end) that a listing covered (Google's timeMin / timeMax)."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
 class Scope:
-    """Rows of `kind` in this source with `where` column values: what a listing covered."""
+    """Rows of `kind` in this source with `where` column values: what a listing covered.
+    With a `window` (events only), just the rows the window surely covers: an event
+    that ended before the window or starts after it was not listed, so it is not gone."""
 
     kind: str
     where: tuple[tuple[str, str], ...] = ()
+    window: Window | None = None
 
 
 @dataclass
@@ -64,6 +78,9 @@ class Batch:
     attendees: dict[str, list[Attendance]] = field(default_factory=dict)
     dependencies: dict[str, list[str]] = field(default_factory=dict)
     tombstones: list[tuple[str, str]] = field(default_factory=list)
+    stubs: list[SyncedRecord] = field(default_factory=list)
+    """Records the source sent without their details (a deleted calendar event is id +
+    status): a stored row keeps its details and takes only the stub's state."""
     quarantined: list[Quarantined] = field(default_factory=list)
     cursor: str | None = None
     complete: Scope | None = None

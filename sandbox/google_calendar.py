@@ -190,7 +190,7 @@ def _page(state: CalendarState, request: Request, items: list[Any], size: int,
     """Slice one page and attach the right token. Knobs: `truncated` serves an empty page
     whose nextPageToken repeats this offset (Google's short-page quirk); `malformed` breaks
     one record: an event's `start` becomes an unparseable date, or (stubs, calendar list
-    entries) the first item loses its `id`."""
+    entries) the first item loses its `id`; a fault with a `form` breaks the id that way."""
     params = Params(request)
     offset, started_seq = _page_position(params.text("pageToken"), state.seq)
     path = request.url.path
@@ -202,11 +202,16 @@ def _page(state: CalendarState, request: Request, items: list[Any], size: int,
         tail["nextPageToken"] = _encode("page", offset + size, started_seq)
     elif sync_token is not None:
         tail["nextSyncToken"] = sync_token(started_seq)
-    if any("start" in item for item in chunk) and state.knobs.take("malformed", path):
-        next(item for item in chunk if "start" in item)["start"] = {"dateTime": "not-a-date"}
-    elif chunk and "start" not in chunk[0] and state.knobs.take("malformed", path):
-        del chunk[0]["id"]
+    fault = state.knobs.take("malformed", path) if chunk else None
+    if fault is not None:
+        index = next((i for i, item in enumerate(chunk) if "start" in item), 0)
+        chunk[index] = fault.broken(chunk[index], "id", _bad_start if "start" in chunk[index]
+                                    else None)
     return tail | {"items": chunk}
+
+
+def _bad_start(item: Json) -> Json:
+    return item | {"start": {"dateTime": "not-a-date"}}
 
 
 def _list_etag(*parts: object) -> str:

@@ -374,8 +374,9 @@ def list_connections(state: PeopleState, params: ListParams, path: str) -> dict[
     page = chosen[offset:offset + params.page_size]
     body: dict[str, Any] = {}
     people = [render_person(c, params.fields) for c in page]
-    if people and state.knobs.take("malformed", path):
-        del people[0]["resourceName"]
+    fault = state.knobs.take("malformed", path) if people else None
+    if fault is not None:
+        people[0] = fault.broken(people[0], "resourceName")
     if people:
         body["connections"] = people
     end = offset + len(page)

@@ -402,9 +402,11 @@ def router(state: TasksState, authorize: Authorize) -> APIRouter:
 
 
 def _malform(knobs: Knobs, body: dict[str, Any], path: str) -> None:
-    """Malformed fault: the first record of the page loses its id."""
-    if body.get("items") and knobs.take("malformed", path):
-        del body["items"][0]["id"]
+    """Malformed fault: the first record of the page loses its id (or has it in the
+    fault's form)."""
+    fault = knobs.take("malformed", path) if body.get("items") else None
+    if fault is not None:
+        body["items"][0] = fault.broken(body["items"][0], "id")
 
 
 def create_app(state: TasksState, authorize: Authorize | None = None) -> KnobsMiddleware:

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -26,6 +26,11 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 FaultKind = Literal["status", "delay", "malformed", "truncated"]
+MalformedForm = Literal["default", "id_missing", "id_null", "id_wrong_type", "not_object"]
+"""How a `malformed` fault breaks a record: `default` is the replica's own breakage (its
+doc says which); the others are the forms a record's id takes when a tool or a proxy
+mangles it: gone, null, a number (or an array when the id is not numeric), or the whole
+record replaced by a bare string."""
 ADMIN_PREFIX = "/_sandbox"
 
 
@@ -57,9 +62,29 @@ class Fault:
     status: int = 500
     retry_after_seconds: int | None = None
     delay_seconds: float = 0.0
+    form: MalformedForm = "default"
 
     def matches(self, kind: FaultKind, path: str) -> bool:
         return self.kind == kind and (not self.path_contains or self.path_contains in path)
+
+    def broken(self, record: dict[str, Any], id_field: str,
+               default: Callable[[dict[str, Any]], Any] | None = None) -> Any:
+        """`record` broken as `form` says; `default` is the replica's own breakage (else
+        the id goes missing)."""
+        if self.form == "default" and default is not None:
+            return default(record)
+        value = record.get(id_field)
+        if self.form == "not_object":
+            return str(value)
+        broken = dict(record)
+        if self.form in ("default", "id_missing"):
+            broken.pop(id_field, None)
+        elif self.form == "id_null":
+            broken[id_field] = None
+        else:
+            text = str(value)
+            broken[id_field] = int(text) if text.isdigit() else [text]
+        return broken
 
 
 @dataclass
@@ -87,8 +112,9 @@ class Knobs:
     def delay_next(self, n: int, seconds: float, path_contains: str | None = None) -> None:
         self.add(Fault("delay", n, path_contains, delay_seconds=seconds))
 
-    def malform_next(self, n: int = 1, path_contains: str | None = None) -> None:
-        self.add(Fault("malformed", n, path_contains))
+    def malform_next(self, n: int = 1, path_contains: str | None = None,
+                     form: MalformedForm = "default") -> None:
+        self.add(Fault("malformed", n, path_contains, form=form))
 
     def truncate_next(self, n: int = 1, path_contains: str | None = None) -> None:
         self.add(Fault("truncated", n, path_contains))
@@ -166,6 +192,7 @@ class FaultIn(BaseModel):
     status: int = 500
     retry_after_seconds: int | None = None
     delay_seconds: float = 0.0
+    form: MalformedForm = "default"
 
 
 class ClockIn(BaseModel):
@@ -184,7 +211,7 @@ def admin_router(knobs: Knobs) -> APIRouter:
     @router.post("/faults")
     def add_fault(fault: FaultIn) -> dict[str, int]:
         knobs.add(Fault(fault.kind, fault.n, fault.path_contains, fault.status,
-                        fault.retry_after_seconds, fault.delay_seconds))
+                        fault.retry_after_seconds, fault.delay_seconds, fault.form))
         return {"queued": len(knobs.faults)}
 
     @router.post("/clock")

@@ -5,14 +5,14 @@ cursor go in together or not at all, so a crash loses at most the batch in
 flight and the next run resumes from the last committed cursor. Children are
 replaced per parent (the connector sends full sets). Tombstones keep the row
 and its data and set `deleted_at`; a record that reappears is revived by the
-upsert. Nothing here decides *whether* something is gone — that is the
-connector's (explicit tombstones) or the runner's (complete listings).
+upsert. A stub (a record sent without its details) changes only the state of a
+stored row, so a deleted event keeps the title and times it had. Nothing here
+decides *whether* something is gone — that is the connector's (explicit
+tombstones) or the runner's (complete listings).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,6 +30,7 @@ from model import (
     Identity,
     Quarantine,
     RecordState,
+    SyncedRecord,
     SyncState,
     Task,
     TaskAssignee,
@@ -64,6 +65,7 @@ def apply_batch(connection: Connection, source: str, batch: Batch, now: datetime
             task_ids = ids
         elif table is Event:
             event_ids = ids
+    applied.upserted += _apply_stubs(connection, source, batch.stubs, now, applied)
     _upsert_identities(connection, source, batch.identities, now)
     applied.upserted += len(batch.identities)
     _replace_assignees(connection, source, batch.assignees, task_ids)
@@ -74,6 +76,26 @@ def apply_batch(connection: Connection, source: str, batch: Batch, now: datetime
     if batch.cursor is not None:
         save_cursor(connection, source, batch.stream, batch.cursor, now)
     return applied
+
+
+STUB_COLUMNS = ("state", "status", "deleted_at", "synced_at")
+"""What a stub may change on a stored row; everything else is the stored details."""
+
+
+def _apply_stubs(connection: Connection, source: str, stubs: Iterable[SyncedRecord],
+                 now: datetime, applied: Applied) -> int:
+    """Stored rows take the stub's state (revived if tombstoned); unknown ones are stored
+    as the stub, so the cancellation is not lost."""
+    by_table: dict[type, list[dict[str, Any]]] = defaultdict(list)
+    for stub in stubs:
+        stub.source, stub.synced_at = source, now
+        by_table[type(stub)].append(record_row(stub))
+        applied.seen[KIND_OF[type(stub)]].add(stub.external_id)
+    for table, rows in by_table.items():
+        keep = tuple(c for c in rows[0] if c not in STUB_COLUMNS)
+        upsert_rows(connection, table, _last_wins(rows), ("source", "external_id"),
+                    insert_only=keep)
+    return sum(len(rows) for rows in by_table.values())
 
 
 def _last_wins(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -188,8 +210,7 @@ def _quarantine(connection: Connection, source: str, stream: str,
                 entries: Iterable[Quarantined], now: datetime) -> int:
     rows = {}
     for entry in entries:
-        key = entry.record_key or hashlib.sha256(
-            json.dumps(entry.payload, sort_keys=True, default=str).encode()).hexdigest()[:32]
+        key = entry.record_key
         rows[key] = {"source": source, "stream": stream, "record_key": key,
                      "payload": entry.payload, "error": entry.error, "first_seen_at": now,
                      "last_seen_at": now, "times_seen": 1, "resolved_at": None}

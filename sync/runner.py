@@ -19,18 +19,18 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from connectors.batch import Batch, Connector, Scope
+from connectors.batch import Batch, Connector, Scope, Window
 from connectors.errors import ConnectorError, SourceStopped
 from model import RECORD_KINDS, RecordState, RunStatus, SourceState, SyncRun, SyncState
 from sync.apply import apply_batch, tombstone
 from sync.upsert import upsert_rows
 
 log = logging.getLogger("baton.sync")
-QUARANTINED = "(quarantined)"
 Scrub = Callable[[str], str]
 Progress = Callable[[str, str, int], None]
 """progress(source, stream, records so far) — the CLI draws bars or logs lines."""
@@ -142,13 +142,11 @@ def _commit(ctx: RunContext, source: str, batch: Batch, seen: dict[str, set[str]
         applied = apply_batch(connection, source, batch, ctx.now)
         for kind, ids in applied.seen.items():
             seen[kind] |= ids
-        # a record that failed mapping was listed all the same: never tombstone it for that
-        seen[QUARANTINED] |= {q.record_key for q in batch.quarantined}
         if batch.complete is not None:
-            applied.deleted += tombstone_unseen(
-                connection, source, batch.complete,
-                seen[batch.complete.kind] | seen[QUARANTINED], ctx.now)
-    outcome.fetched += len(batch.records) + len(batch.identities) + len(batch.tombstones)
+            applied.deleted += tombstone_unseen(connection, source, batch.complete,
+                                                seen[batch.complete.kind], ctx.now)
+    outcome.fetched += (len(batch.records) + len(batch.stubs) + len(batch.identities)
+                        + len(batch.tombstones))
     outcome.upserted += applied.upserted
     outcome.deleted += applied.deleted
     outcome.quarantined += applied.quarantined
@@ -163,8 +161,23 @@ def tombstone_unseen(connection: sa.Connection, source: str, scope: Scope, seen:
                                                table.state != RecordState.deleted)
     for column, value in scope.where:
         query = query.where(getattr(table, column) == value)
+    if scope.window is not None:
+        query = query.where(surely_within(table, scope.window))
     unseen = [ext for (ext,) in connection.execute(query) if ext not in seen]
     return tombstone(connection, source, [(scope.kind, ext) for ext in unseen], now)
+
+
+def surely_within(table: type, window: Window) -> sa.ColumnElement[bool]:
+    """Rows a listing of `window` must have returned: timed events overlapping it (Google
+    lists an event when its end is after timeMin and its start before timeMax); all-day
+    events only a day inside either edge, as their dates are midnights of a calendar's
+    zone (at most 14 hours off UTC). A row without times (a stub) never is."""
+    first_day = (window.start + timedelta(days=1)).date()
+    last_day = (window.end - timedelta(days=1)).date()
+    columns: Any = table
+    return sa.or_(
+        sa.and_(columns.end_at > window.start, columns.start_at < window.end),
+        sa.and_(columns.end_date > first_day, columns.start_date < last_day))
 
 
 def load_cursors(engine: Engine, source: str, stream: str) -> dict[str, str | None]:

@@ -21,7 +21,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -30,8 +29,9 @@ from typing import Any
 
 from connectors.asana.client import AsanaClient, NotFound, SyncTokenExpired
 from connectors.asana.mapping import MapContext, map_identity, map_project, map_task
-from connectors.batch import Batch, Quarantined, Scope
+from connectors.batch import Batch, Scope
 from connectors.errors import RecordInvalid, SourceStopped
+from connectors.listing import Listing, quarantine, text_id
 from connectors.policy import CallPolicy, Scrubber
 from model import Identity
 
@@ -81,14 +81,6 @@ def asana_time(value: datetime) -> str:
     """UTC with milliseconds and `Z`, the form Asana itself answers."""
     utc = value.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def quarantine(raw: Any, error: RecordInvalid) -> Quarantined:
-    payload = raw if isinstance(raw, dict) else {"value": raw}
-    gid = payload.get("gid")
-    key = gid if isinstance(gid, str) and gid else hashlib.sha256(
-        json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:32]
-    return Quarantined(key, payload, str(error))
 
 
 def _member_set(cursor: str | None) -> set[str]:
@@ -191,7 +183,8 @@ class AsanaConnector:
                 try:
                     batch.identities.append(map_identity(raw, ctx))
                 except RecordInvalid as exc:
-                    batch.quarantined.append(quarantine(raw, exc))
+                    batch.quarantined.append(quarantine(raw, text_id(raw, "gid"), exc,
+                                                        self.scrub))
             members += [i.external_id for i in batch.identities]
             batch.api_calls = self._calls()
             yield batch
@@ -201,8 +194,8 @@ class AsanaConnector:
                     api_calls=self._calls())
 
     def member_gids(self) -> set[str]:
-        return {str(raw.get("gid")) for page in self.client.users(self.workspace, "name")
-                for raw in page}
+        return {gid for page in self.client.users(self.workspace, "name")
+                for raw in page if (gid := text_id(raw, "gid"))}
 
     def outsider(self, gid: str) -> Identity | None:
         """A user absent from the workspace listing (left it, or only named by a task):
@@ -223,19 +216,18 @@ class AsanaConnector:
         if self.configured_projects:
             yield self._configured_projects(ctx)
             return
-        quarantined = False
+        listing = Listing(Scope("project"))
         for page in self.client.projects(self.workspace, PROJECT_FIELDS):
             batch = Batch("projects")
             for raw in page:
                 try:
                     batch.records.append(map_project(raw, ctx))
                 except RecordInvalid as exc:
-                    batch.quarantined.append(quarantine(raw, exc))
-            quarantined |= bool(batch.quarantined)
+                    batch.quarantined.append(quarantine(raw, text_id(raw, "gid"), exc,
+                                                        self.scrub))
             batch.api_calls = self._calls()
-            yield batch
-        yield Batch("projects", complete=None if quarantined else Scope("project"),
-                    api_calls=self._calls())
+            yield listing.add(batch)
+        yield listing.add(Batch("projects", api_calls=self._calls()), last=True)
 
     def _configured_projects(self, ctx: MapContext) -> Batch:
         """Configured gids are fetched one by one; a 404 is a deleted project."""
@@ -247,15 +239,15 @@ class AsanaConnector:
             except NotFound:
                 batch.tombstones.append(("project", gid))
             except RecordInvalid as exc:
-                batch.quarantined.append(quarantine({"gid": gid}, exc))
+                batch.quarantined.append(quarantine({"gid": gid}, gid, exc, self.scrub))
         batch.api_calls = self._calls()
         return batch
 
     def _project_gids(self) -> list[str]:
         if self.configured_projects:
             return list(self.configured_projects)
-        return [str(raw.get("gid")) for page in self.client.projects(self.workspace, "name")
-                for raw in page if raw.get("gid")]
+        return [gid for page in self.client.projects(self.workspace, "name")
+                for raw in page if (gid := text_id(raw, "gid"))]
 
     # -- tasks ----------------------------------------------------------------------
 
@@ -320,18 +312,16 @@ class AsanaConnector:
                  since: str | None, people: _People) -> Iterator[Batch]:
         """One batch per page (with subtasks), carrying the old cursor; the new one only
         in the last batch, once every page is out."""
-        quarantined = False
+        scope = Scope("task", (("project_external_id", str(ctx.project)),))
+        listing = Listing(scope if since is None else None)
         for page in self.client.tasks(str(ctx.project), TASK_FIELDS, since):
             batch = Batch(key, cursor=prior)
             self._add_tasks(batch, page, ctx, set())
             batch.identities = people.outsiders(
                 gid for gids in batch.assignees.values() for gid in gids)
-            quarantined |= bool(batch.quarantined)
             batch.api_calls = self._calls()
-            yield batch
-        scope = Scope("task", (("project_external_id", str(ctx.project)),))
-        yield Batch(key, cursor=done, api_calls=self._calls(),
-                    complete=scope if since is None and not quarantined else None)
+            yield listing.add(batch)
+        yield listing.add(Batch(key, cursor=done, api_calls=self._calls()), last=True)
 
     def _add_tasks(self, batch: Batch, page: list[dict[str, Any]], ctx: MapContext,
                    seen: set[str]) -> None:
@@ -341,7 +331,7 @@ class AsanaConnector:
             try:
                 mapped = map_task(raw, ctx)
             except RecordInvalid as exc:
-                batch.quarantined.append(quarantine(raw, exc))
+                batch.quarantined.append(quarantine(raw, text_id(raw, "gid"), exc, self.scrub))
                 continue
             gid = mapped.task.external_id
             if gid in seen:

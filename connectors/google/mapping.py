@@ -9,7 +9,8 @@ Facts the samples teach (tests/fixtures/api-samples/google/calendar):
   plain event, no `self`/`organizer`/`optional` means false.
 - A deleted event, or an occurrence cancelled out of a series, is a stub: `id`,
   `status: cancelled` (+ `recurringEventId`, `originalStartTime`). It maps to a cancelled
-  Event with nothing else known; its attendees are left untouched.
+  Event with nothing else known; sync keeps a stored event's details and attendees and
+  only sets its state (`Batch.stubs`).
 - Google Tasks `due` is a date written as midnight UTC; the time part means nothing, so
   the date is read from the string and never shifted through a timezone.
 """
@@ -145,10 +146,15 @@ def map_event(raw: dict[str, Any], ctx: EventContext) -> Event:
         owner_external_id=ctx.calendar_id)
 
 
+def is_stub(raw: dict[str, Any]) -> bool:
+    """A cancelled event that came without its body: only its state is known."""
+    return raw.get("status") == "cancelled" and "start" not in raw
+
+
 def map_attendees(raw: dict[str, Any]) -> list[Attendance] | None:
     """The full attendee set, or None for a stub (nothing is known, keep what is stored).
     Attendees without an email (rare room resources) cannot be matched and are skipped."""
-    if "start" not in raw:
+    if is_stub(raw):
         return None
     attendees = []
     for item in raw.get("attendees") or []:

@@ -1,8 +1,8 @@
 """Google's streams as facts, and the pull code that follows them.
 
 - calendars: partition `calendars`; no cursor; identities only; calendarList page 250.
-- events: partition `events:<calendar id>`; cursor = Calendar `nextSyncToken`; page 2500;
-  deletions arrive as cancelled stubs; 410 → complete re-list of that calendar.
+- events: partition `events:<calendar id>`; cursor = Calendar `nextSyncToken` + the window
+  it covers (see `events.py`); page 2500; cancelled stubs keep stored details.
 - contacts: partition `contacts`; cursor = People `nextSyncToken`; page 1000; deleted
   connections (`metadata.deleted`) → tombstones; EXPIRED_SYNC_TOKEN → complete re-list.
 - tasks: partition `tasks` (the task lists, as projects) and `tasks:<list id>`; cursor =
@@ -11,7 +11,8 @@
 Sync tokens come from the LAST page only, so a batch for an earlier page carries the
 cursor the listing started from: a crash part-way re-reads the same changes (upserts make
 that harmless) and never skips any. A listing without a cursor (first sync, `full`, or an
-expired cursor) is complete and its last batch says which rows it covered.
+expired cursor) is complete — unless a record in it could not be mapped
+(`connectors.listing`) — and its last batch says which rows it covered.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from hashlib import sha256
 from typing import Any
 
-from connectors.batch import Batch, Quarantined, Scope
+from connectors.batch import Batch, Scope
 from connectors.errors import CursorExpired, RecordInvalid
 from connectors.google.client import (
     PRODUCTION_ROOT,
@@ -32,17 +32,16 @@ from connectors.google.client import (
     auth_secrets,
     credentials_factory,
 )
+from connectors.google.events import EventsPull, EventWindow, rfc3339
 from connectors.google.mapping import (
-    EventContext,
     TaskContext,
     is_deleted_person,
-    map_attendees,
     map_calendar_identity,
     map_contact,
-    map_event,
     map_task,
     map_task_list,
 )
+from connectors.listing import Listing, Scrub, quarantine, text_id, vanished
 from connectors.policy import CallPolicy, Scrubber
 from model import Identity
 
@@ -50,7 +49,6 @@ log = logging.getLogger(__name__)
 
 STREAMS = ["calendars", "events", "contacts", "tasks"]
 CALENDAR_LIST_PAGE_SIZE = 250   # calendarList.list maximum
-EVENTS_PAGE_SIZE = 2500         # events.list maximum
 PEOPLE_PAGE_SIZE = 1000         # connections.list maximum
 TASK_LISTS_PAGE_SIZE = 1000     # tasklists.list maximum
 TASKS_PAGE_SIZE = 100           # tasks.list maximum
@@ -59,52 +57,18 @@ TASKS_OVERLAP = timedelta(minutes=1)
 """Tasks' `updated` has whole seconds and is the server's clock: the signpost is moved back
 a minute so neither truncation nor a little clock skew can skip a change."""
 
-Listing = Callable[[str | None], Iterator[Batch]]
-Scrub = Callable[[str], str]
+Listed = Callable[[str | None], Iterator[Batch]]
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _record_id(raw: Any, field: str) -> str | None:
-    value = raw.get(field) if isinstance(raw, dict) else None
-    return value if isinstance(value, str) and value else None
-
-
-def quarantined(raw: Any, key: str | None, exc: RecordInvalid, scrub: Scrub) -> Quarantined:
-    """A payload set aside; keyed by its external id when it has one, else a hash."""
-    payload = raw if isinstance(raw, dict) else {"value": raw}
-    record_key = key or sha256(repr(payload).encode()).hexdigest()[:32]
-    return Quarantined(record_key, payload, scrub(str(exc)))
-
-
-def events_batch(page: dict[str, Any], ctx: EventContext, scrub: Scrub = str) -> Batch:
-    """One events.list page as a batch (no cursor yet): events plus their attendee sets;
-    a page may be empty and still lead on to another page."""
-    batch = Batch(stream=f"events:{ctx.calendar_id}")
-    for raw in page.get("items") or []:
-        key = f"{ctx.calendar_id}/{raw['id']}" if _record_id(raw, "id") else None
-        try:
-            event, attendees = map_event(raw, ctx), map_attendees(raw)
-        except RecordInvalid as exc:
-            batch.quarantined.append(quarantined(raw, key, exc, scrub))
-            continue
-        batch.records.append(event)
-        if attendees is not None:
-            batch.attendees[event.external_id] = attendees
-    return batch
-
-
 def contacts_batch(page: dict[str, Any], source: str, scrub: Scrub = str) -> Batch:
     """One connections.list page: live people as contacts, deleted ones as tombstones."""
     batch = Batch(stream="contacts")
     for raw in page.get("connections") or []:
-        key = _record_id(raw, "resourceName")
+        key = text_id(raw, "resourceName")
         try:
             if is_deleted_person(raw):
                 if not key:
@@ -113,7 +77,7 @@ def contacts_batch(page: dict[str, Any], source: str, scrub: Scrub = str) -> Bat
             else:
                 batch.records.append(map_contact(raw, source))
         except RecordInvalid as exc:
-            batch.quarantined.append(quarantined(raw, key, exc, scrub))
+            batch.quarantined.append(quarantine(raw, key, exc, scrub))
     return batch
 
 
@@ -123,7 +87,7 @@ def tasks_batch(page: dict[str, Any], ctx: TaskContext, owner: str | None,
     has no assignee of its own), deleted ones as tombstones."""
     batch = Batch(stream=f"tasks:{ctx.tasklist_id}")
     for raw in page.get("items") or []:
-        key = _record_id(raw, "id")
+        key = text_id(raw, "id")
         try:
             if isinstance(raw, dict) and raw.get("deleted"):
                 if not key:
@@ -132,7 +96,7 @@ def tasks_batch(page: dict[str, Any], ctx: TaskContext, owner: str | None,
                 continue
             task = map_task(raw, ctx)
         except RecordInvalid as exc:
-            batch.quarantined.append(quarantined(raw, key, exc, scrub))
+            batch.quarantined.append(quarantine(raw, key, exc, scrub))
             continue
         batch.records.append(task)
         batch.assignees[task.external_id] = [owner] if owner else []
@@ -140,7 +104,10 @@ def tasks_batch(page: dict[str, Any], ctx: TaskContext, owner: str | None,
 
 
 class GoogleConnector:
-    """Calendar events, People contacts and Google Tasks of one Google account."""
+    """Calendar events, People contacts and Google Tasks of one Google account.
+
+    `clock` is read once per pull: sync passes the run's `now`, so windows and signposts
+    do not depend on how long the run takes."""
 
     def __init__(self, source: str, *, calendars: Sequence[str],
                  base_url: str = PRODUCTION_ROOT, auth: Auth | None = None,
@@ -157,7 +124,8 @@ class GoogleConnector:
         self.source = source
         self.calendars = list(calendars)
         self.tasks_owner = tasks_owner or (self.calendars[0] if self.calendars else None)
-        self.window = (timedelta(days=window_past_days), timedelta(days=window_future_days))
+        self.window = EventWindow(timedelta(days=window_past_days),
+                                  timedelta(days=window_future_days))
         self.policy = policy or CallPolicy()
         self.clock = clock
         self.scrub = Scrubber.of(auth_secrets(auth))
@@ -187,26 +155,23 @@ class GoogleConnector:
         calls, self._counted = self.policy.calls - self._counted, self.policy.calls
         return calls
 
-    def _resumable(self, listing: Listing, cursor: str | None) -> Iterator[Batch]:
+    def _resumable(self, listed: Listed, cursor: str | None) -> Iterator[Batch]:
         """Incremental from `cursor`; when the source says it expired, a complete re-list."""
         if cursor:
             try:
-                yield from listing(cursor)
+                yield from listed(cursor)
                 return
             except CursorExpired as exc:
                 log.info("%s; re-listing the whole partition", exc)
-        yield from listing(None)
+        yield from listed(None)
 
-    def _finish(self, batch: Batch, page: dict[str, Any], *, resume: str | None,
-                new_cursor: str | None, scope: Scope) -> Batch:
-        """Set cursor and completeness: only the last page may move the cursor, and only a
-        listing that started without a cursor is complete."""
+    def _finish(self, batch: Batch, page: dict[str, Any], listing: Listing, *,
+                resume: str | None, new_cursor: str | None) -> Batch:
+        """Only the last page may move the cursor (and claim completeness)."""
         last = not page.get("nextPageToken")
         batch.cursor = new_cursor if last else resume
-        if last and resume is None:
-            batch.complete = scope
         batch.api_calls = self._calls()
-        return batch
+        return listing.add(batch, last=last)
 
     # -- calendars -------------------------------------------------------------------
 
@@ -217,37 +182,18 @@ class GoogleConnector:
         calendar_list = self.client.service("calendar").calendarList()
         for page in self.client.pages("calendar", lambda token: calendar_list.list(
                 maxResults=CALENDAR_LIST_PAGE_SIZE, showHidden=True, pageToken=token)):
-            entries |= {e["id"]: e for e in page.get("items") or [] if e.get("id")}
+            entries |= {key: e for e in page.get("items") or [] if (key := text_id(e, "id"))}
         yield Batch(stream="calendars", api_calls=self._calls(), identities=[
             map_calendar_identity(c, entries.get(c), self.source) for c in self.calendars])
 
     # -- events ----------------------------------------------------------------------
 
     def _events(self, cursors: Mapping[str, str | None], full: bool) -> Iterator[Batch]:
+        now = self.clock()
+        events = EventsPull(self.client, self.source, self.window, self.scrub, self._calls)
         for calendar_id in self.calendars:
-            cursor = None if full else cursors.get(f"events:{calendar_id}")
-            yield from self._resumable(
-                lambda token, c=calendar_id: self._list_events(c, token), cursor)
-
-    def _list_events(self, calendar_id: str, sync_token: str | None) -> Iterator[Batch]:
-        """`singleEvents` expands series inside the window; `showDeleted` brings cancelled
-        events in. With a sync token, timeMin/timeMax are refused by the API, and changes
-        come with the flags of the listing that issued the token."""
-        params: dict[str, Any] = {"calendarId": calendar_id, "singleEvents": True,
-                                  "showDeleted": True, "maxResults": EVENTS_PAGE_SIZE}
-        if sync_token:
-            params["syncToken"] = sync_token
-        else:
-            now = self.clock()
-            params |= {"timeMin": _rfc3339(now - self.window[0]),
-                       "timeMax": _rfc3339(now + self.window[1])}
-        events = self.client.service("calendar").events()
-        for page in self.client.pages("calendar",
-                                      lambda token: events.list(**params, pageToken=token)):
-            ctx = EventContext(self.source, calendar_id, page.get("timeZone"))
-            yield self._finish(events_batch(page, ctx, self.scrub), page, resume=sync_token,
-                               new_cursor=page.get("nextSyncToken"),
-                               scope=Scope("event", (("calendar_id", calendar_id),)))
+            stored = None if full else cursors.get(f"events:{calendar_id}")
+            yield from events.calendar(calendar_id, stored, now)
 
     # -- contacts --------------------------------------------------------------------
 
@@ -262,63 +208,67 @@ class GoogleConnector:
                                   "pageSize": PEOPLE_PAGE_SIZE, "requestSyncToken": True}
         if sync_token:
             params["syncToken"] = sync_token
+        listing = Listing(None if sync_token else Scope("contact"))
         connections = self.client.service("people").people().connections()
         for page in self.client.pages("people",
                                       lambda token: connections.list(**params, pageToken=token)):
-            yield self._finish(contacts_batch(page, self.source, self.scrub), page,
-                               resume=sync_token, new_cursor=page.get("nextSyncToken"),
-                               scope=Scope("contact"))
+            yield self._finish(contacts_batch(page, self.source, self.scrub), page, listing,
+                               resume=sync_token, new_cursor=page.get("nextSyncToken"))
 
     # -- tasks -----------------------------------------------------------------------
 
     def _tasks(self, cursors: Mapping[str, str | None], full: bool) -> Iterator[Batch]:
         """The task lists (as projects), then each list's tasks, then an empty complete
-        listing for every list synced before that no longer exists."""
-        lists_batch, list_ids = self._task_lists()
+        listing for every list synced before that a complete list of lists lacks."""
+        signpost = rfc3339(self.clock() - TASKS_OVERLAP)
+        lists = Listing(Scope("project"))
+        lists_batch, list_ids = self._task_lists(lists)
         yield lists_batch
         for list_id in list_ids:
             cursor = None if full else cursors.get(f"tasks:{list_id}")
             yield from self._resumable(
-                lambda updated_min, i=list_id: self._list_tasks(i, updated_min), cursor)
-        for key, cursor in cursors.items():
-            gone = key.removeprefix("tasks:")
-            if key.startswith("tasks:") and cursor and gone not in list_ids:
-                yield Batch(stream=key, complete=Scope("task", (("project_external_id", gone),)),
-                            api_calls=self._calls())
+                lambda updated_min, i=list_id: self._list_tasks(i, updated_min, signpost),
+                cursor)
+        for gone in vanished(cursors, "tasks:", list_ids, complete=lists.complete):
+            yield Batch(stream=f"tasks:{gone}", api_calls=self._calls(),
+                        complete=Scope("task", (("project_external_id", gone),)))
 
-    def _task_lists(self) -> tuple[Batch, list[str]]:
-        batch = Batch(stream="tasks", complete=Scope("project"))
+    def _task_lists(self, listing: Listing) -> tuple[Batch, list[str]]:
+        batch = Batch(stream="tasks")
         task_lists = self.client.service("tasks").tasklists()
         list_ids = []
         for page in self.client.pages("tasks", lambda token: task_lists.list(
                 maxResults=TASK_LISTS_PAGE_SIZE, pageToken=token)):
             for raw in page.get("items") or []:
                 try:
-                    batch.records.append(map_task_list(raw, self.source))
-                    list_ids.append(raw["id"])
+                    project = map_task_list(raw, self.source)
                 except RecordInvalid as exc:
-                    batch.quarantined.append(quarantined(raw, _record_id(raw, "id"), exc,
-                                                           self.scrub))
+                    batch.quarantined.append(quarantine(raw, text_id(raw, "id"), exc,
+                                                        self.scrub))
+                    continue
+                batch.records.append(project)
+                list_ids.append(project.external_id)
         if self.tasks_owner and self.tasks_owner not in self.calendars:
             batch.identities.append(Identity(source=self.source, external_id=self.tasks_owner,
                                              email=self.tasks_owner))
         batch.api_calls = self._calls()
-        return batch, list_ids
+        return listing.add(batch, last=True), list_ids
 
-    def _list_tasks(self, list_id: str, updated_min: str | None) -> Iterator[Batch]:
+    def _list_tasks(self, list_id: str, updated_min: str | None,
+                    signpost: str) -> Iterator[Batch]:
         """`updatedMin` is inclusive and the cursor is a signpost taken BEFORE the first
         request (minus `TASKS_OVERLAP`), so boundary tasks repeat and none are skipped.
         Deleted and hidden (completed, then cleared) tasks only show with their flags."""
-        signpost = _rfc3339(self.clock() - TASKS_OVERLAP)
         params: dict[str, Any] = {"tasklist": list_id, "maxResults": TASKS_PAGE_SIZE,
                                   "showCompleted": True, "showDeleted": True,
                                   "showHidden": True}
         if updated_min:
             params["updatedMin"] = updated_min
+        listing = Listing(None if updated_min else Scope(
+            "task", (("project_external_id", list_id),)))
         tasks = self.client.service("tasks").tasks()
         ctx = TaskContext(self.source, list_id)
         for page in self.client.pages("tasks", lambda token: tasks.list(**params,
                                                                          pageToken=token)):
             yield self._finish(tasks_batch(page, ctx, self.tasks_owner, self.scrub), page,
-                               resume=updated_min, new_cursor=signpost,
-                               scope=Scope("task", (("project_external_id", list_id),)))
+                               listing, resume=updated_min, new_cursor=signpost)

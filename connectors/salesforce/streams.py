@@ -24,20 +24,23 @@ Every stream is one sObject read by SOQL ordered by (SystemModstamp, Id):
 * **Paging**: `nextRecordsUrl` until `done`, batchSize 2000 (the maximum); a
   repeated URL raises. An expired query locator re-runs the query from the
   highest stamp seen (rows are ordered by it, so nothing is skipped).
+* **Unmappable rows** are quarantined under their Id — read from
+  `attributes.url` when `Id` itself is missing or not a string — and make a full
+  listing incomplete (`connectors.listing`): it tombstones nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.batch import Batch, Quarantined, Scope
+from connectors.batch import Batch, Scope
 from connectors.errors import CursorExpired, RecordInvalid
+from connectors.listing import Listing, quarantine, text_id
 from connectors.salesforce.client import PagingLoop, SalesforceClient
 from connectors.salesforce.mapping import (
     MapContext,
@@ -48,6 +51,7 @@ from connectors.salesforce.mapping import (
     map_task,
     map_user,
     parse_datetime,
+    record_id,
     task_assignees,
 )
 
@@ -57,6 +61,7 @@ EXPIRY_MARGIN = timedelta(hours=1)
 QUIET_LAG = timedelta(hours=1)
 MAX_LOCATOR_RESTARTS = 3
 CURSOR_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # also a valid SOQL datetime literal
+RECORD_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
 
 
 @dataclass(frozen=True)
@@ -150,7 +155,7 @@ class StreamPull:
             since = None
         self.progress = Progress(since=since, signpost=signpost,
                                  calls_reported=client.policy.calls)
-        self.complete = Scope(stream.kind) if since is None and stream.kind else None
+        self.listing = Listing(Scope(stream.kind) if since is None and stream.kind else None)
 
     def _expired(self, since: datetime, signpost: datetime) -> bool:
         return since - self.lookback <= signpost - RECYCLE_BIN + EXPIRY_MARGIN
@@ -193,24 +198,23 @@ class StreamPull:
         calls = self.client.policy.calls
         batch.api_calls, self.progress.calls_reported = (
             calls - self.progress.calls_reported, calls)
-        if last:
-            batch.complete = self.complete
-        if last or self.complete is None:
+        if last or self.listing.scope is None:
             cursor = self.progress.cursor(last=last)
             batch.cursor = format_cursor(cursor) if cursor else None
-        return batch
+        return self.listing.add(batch, last=last)
 
-    def _take(self, batch: Batch, raw: dict[str, Any]) -> None:
+    def _take(self, batch: Batch, raw: Any) -> None:
         """Tombstone, identity, or record (+ assignees); a bad row is quarantined."""
         try:
+            if not isinstance(raw, dict):
+                raise RecordInvalid(f"row is not a JSON object: {type(raw).__name__}")
             self.progress.see(parse_datetime(raw.get("SystemModstamp"), "SystemModstamp"))
-            external_id = raw.get("Id")
-            if raw.get("IsDeleted") is True and self.stream.kind and external_id:
-                batch.tombstones.append((self.stream.kind, str(external_id)))
+            if raw.get("IsDeleted") is True and self.stream.kind:
+                batch.tombstones.append((self.stream.kind, record_id(raw)))
                 return
             mapped = self.stream.mapper(raw, self.ctx)
         except RecordInvalid as error:
-            batch.quarantined.append(Quarantined(_record_key(raw), raw, str(error)))
+            batch.quarantined.append(quarantine(raw, url_id(raw), error))
             return
         if self.stream.kind is None:
             batch.identities.append(mapped)
@@ -220,9 +224,13 @@ class StreamPull:
             batch.assignees[mapped.external_id] = self.stream.assignees(raw)
 
 
-def _record_key(raw: dict[str, Any]) -> str:
-    external_id = raw.get("Id")
-    if isinstance(external_id, str) and external_id:
-        return external_id
-    digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode())
-    return f"sha256:{digest.hexdigest()[:16]}"
+def url_id(raw: Any) -> str | None:
+    """A row's Id, else the one at the end of its `attributes.url`
+    (`/services/data/v60.0/sobjects/Account/001…`), which every row carries: a
+    quarantined row then keeps its real key."""
+    found = text_id(raw, "Id")
+    if found is not None or not isinstance(raw, dict):
+        return found
+    url = text_id(raw.get("attributes"), "url")
+    last = url.rstrip("/").rpartition("/")[2] if url else ""
+    return last if RECORD_ID.match(last) else None

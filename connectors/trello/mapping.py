@@ -24,7 +24,6 @@ Trello facts the mapping rests on:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -85,14 +84,6 @@ class BoardChanges:
 
 
 # -- helpers -------------------------------------------------------------------
-
-
-def record_key(raw: Any) -> str:
-    """The record's id, or a hash of the payload when it has none."""
-    if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"]:
-        return str(raw["id"])
-    text = json.dumps(raw, sort_keys=True, default=str)
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def clean_raw(raw: dict[str, Any], secrets: Iterable[str]) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from typing import Any
 
 from connectors.batch import Batch, Quarantined, Scope
 from connectors.errors import CursorExpired, RecordInvalid, SourceStopped
+from connectors.listing import Listing, quarantine, text_id, vanished
 from connectors.trello.client import TrelloApi
 from connectors.trello.mapping import (
     CardContext,
@@ -39,13 +40,11 @@ from connectors.trello.mapping import (
     action_ids,
     board_changes,
     card_member_ids,
-    clean_raw,
     custom_field_infos,
     list_infos,
     map_board,
     map_card,
     map_member,
-    record_key,
 )
 from model import Identity, SyncedRecord
 
@@ -100,10 +99,8 @@ class CallMeter:
         return calls
 
 
-def _quarantine(raw: Any, exc: RecordInvalid, api: TrelloApi, secrets: tuple[str, ...]
-                ) -> Quarantined:
-    payload = clean_raw(raw, secrets) if isinstance(raw, dict) else {"payload": raw}
-    return Quarantined(record_key(raw), payload, api.scrub(str(exc)))
+def _quarantine(raw: Any, exc: RecordInvalid, api: TrelloApi) -> Quarantined:
+    return quarantine(raw, text_id(raw, "id"), exc, api.scrub)
 
 
 def pull_members(api: TrelloApi, scope: BoardScope, ctx: MapContext) -> Iterator[Batch]:
@@ -120,7 +117,7 @@ def pull_members(api: TrelloApi, scope: BoardScope, ctx: MapContext) -> Iterator
             try:
                 identity = map_member(raw, ctx) if isinstance(raw, dict) else None
             except RecordInvalid as exc:
-                batch.quarantined.append(_quarantine(raw, exc, api, ctx.secrets))
+                batch.quarantined.append(_quarantine(raw, exc, api))
                 continue
             if identity is not None:
                 seen.setdefault(identity.external_id, identity)
@@ -134,6 +131,7 @@ def pull_boards(api: TrelloApi, scope: BoardScope, ctx: MapContext) -> Iterator[
     board that left it is tombstoned; a configured board that 404s is too."""
     meter = CallMeter(api)
     boards, gone = scope.boards()
+    listing = Listing(Scope("project") if scope.lists_all else None)
     batch = Batch("boards", tombstones=[("project", board_id) for board_id in gone])
     for raw in boards:
         try:
@@ -141,11 +139,9 @@ def pull_boards(api: TrelloApi, scope: BoardScope, ctx: MapContext) -> Iterator[
                 raise RecordInvalid("board is not a JSON object")
             batch.records.append(map_board(raw, ctx))
         except RecordInvalid as exc:
-            batch.quarantined.append(_quarantine(raw, exc, api, ctx.secrets))
-    if scope.lists_all and not batch.quarantined:  # an unreadable board is not a deleted one
-        batch.complete = Scope("project")
+            batch.quarantined.append(_quarantine(raw, exc, api))
     batch.api_calls = meter.take()
-    yield batch
+    yield listing.add(batch, last=True)
 
 
 class CardPuller:
@@ -159,15 +155,13 @@ class CardPuller:
 
     def pull(self, cursors: Mapping[str, str | None], full: bool) -> Iterator[Batch]:
         payloads, gone = self.scope.boards()
-        boards = [b for b in payloads if isinstance(b, dict) and isinstance(b.get("id"), str)]
+        boards = [b for b in payloads if text_id(b, "id")]
         for board in boards:
             cursor = None if full else cursors.get(f"cards:{board['id']}")
             yield from self.board(board, cursor)
-        if self.scope.lists_all:
-            listed = {board["id"] for board in boards}
-            gone = [key.removeprefix("cards:") for key, cursor in cursors.items()
-                    if key.startswith("cards:") and cursor is not None
-                    and key.removeprefix("cards:") not in listed]
+        if self.scope.lists_all:  # a board whose id cannot be read may be any of them
+            gone = vanished(cursors, "cards:", [b["id"] for b in boards],
+                            complete=len(boards) == len(payloads))
         for board_id in gone:
             yield self._gone(board_id)
 
@@ -244,26 +238,22 @@ class CardPuller:
 
     def full_listing(self, board: dict[str, Any], signpost: str,
                      tombstones: Sequence[tuple[str, str]] = ()) -> Iterator[Batch]:
-        """Lists and cards with `filter=all`; the last batch is the complete one.
-
-        Unless a card was quarantined: sync cannot count a card it never got as
-        seen, so claiming completeness would tombstone it. That listing deletes
-        nothing; `deleteCard` actions still do."""
+        """Lists and cards with `filter=all`; the last batch is the complete one —
+        unless a card was quarantined (`connectors.listing`): then the listing
+        deletes nothing; `deleteCard` actions still do."""
         ctx = self.card_context(board)
         cards = self.api.get_list(f"/boards/{board['id']}/cards", {**CARD_PARAMS,
                                                                    "filter": "all"})
         chunks = [cards[i:i + CARDS_PER_BATCH] for i in range(0, len(cards), CARDS_PER_BATCH)]
-        quarantined = False
+        listing = Listing(Scope("task", (("project_external_id", board["id"]),)))
         for number, chunk in enumerate(chunks or [[]], start=1):
             batch = Batch(f"cards:{board['id']}")
             self.map_cards(batch, chunk, ctx)
-            quarantined = quarantined or bool(batch.quarantined)
-            if number == max(len(chunks), 1):
+            last = number == max(len(chunks), 1)
+            if last:
                 batch.cursor, batch.tombstones = signpost, list(tombstones)
-                if not quarantined:
-                    batch.complete = Scope("task", (("project_external_id", board["id"]),))
             batch.api_calls = self.meter.take()
-            yield batch
+            yield listing.add(batch, last=last)
 
     def map_cards(self, batch: Batch, cards: list[Any], ctx: CardContext) -> None:
         records: list[SyncedRecord] = batch.records
@@ -273,7 +263,7 @@ class CardPuller:
                     raise RecordInvalid("card is not a JSON object")
                 task = map_card(raw, ctx)
             except RecordInvalid as exc:
-                batch.quarantined.append(_quarantine(raw, exc, self.api, ctx.secrets))
+                batch.quarantined.append(_quarantine(raw, exc, self.api))
                 continue
             records.append(task)
             batch.assignees[task.external_id] = card_member_ids(raw)

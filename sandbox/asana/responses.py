@@ -66,8 +66,9 @@ class Api:
         tree = parse_opt_fields(request.query_params.get("opt_fields"))
         data = [render(obj, tree, self.views.resolve) for obj in objs]
         path = request.url.path
-        if data and self.state.knobs.take("malformed", path) is not None:
-            data[0].pop("gid", None)
+        fault = self.state.knobs.take("malformed", path) if data else None
+        if fault is not None:
+            data[0] = fault.broken(data[0], "gid")
         body = envelope(data)
         if self.state.knobs.take("truncated", path) is not None:
             raw = json.dumps(body).encode()

@@ -136,8 +136,10 @@ def create_app(state: SalesforceState) -> ASGIApp:
         """Applies the payload faults: a malformed record or a body cut off mid-way."""
         path = request.url.path
         records = body["records"]
-        if isinstance(records, list) and records and state.knobs.take("malformed", path):
-            body["records"] = [_malformed(records[0]), *records[1:]]
+        fault = state.knobs.take("malformed", path) if isinstance(records, list) and records \
+            else None
+        if fault is not None:
+            body["records"] = [fault.broken(records[0], "Id", _malformed), *records[1:]]
         payload = json.dumps(body, separators=(",", ":")).encode()
         if state.knobs.take("truncated", path):
             payload = payload[:len(payload) // 2]

@@ -126,12 +126,14 @@ def list_response(state: TrelloState, request: Request, records: list[dict[str, 
                   ) -> Response:
     """A JSON array, with the payload faults a list endpoint can suffer.
 
-    malformed: the first record loses its `id` (a record a mapper cannot use);
-    truncated: the body is cut in half mid-JSON, as a dropped connection leaves it.
+    malformed: the first record loses its `id` (a record a mapper cannot use), or its
+    id takes the fault's form; truncated: the body is cut in half mid-JSON, as a
+    dropped connection leaves it.
     """
     path = request.url.path
-    if records and state.knobs.take("malformed", path):
-        records = [{k: v for k, v in records[0].items() if k != "id"}, *records[1:]]
+    fault = state.knobs.take("malformed", path) if records else None
+    if fault is not None:
+        records = [fault.broken(records[0], "id"), *records[1:]]
     body = json.dumps(records, separators=(",", ":"))
     if state.knobs.take("truncated", path):
         body = body[: len(body) // 2]

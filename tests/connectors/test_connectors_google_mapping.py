@@ -21,6 +21,7 @@ from connectors.batch import Attendance
 from connectors.errors import CursorExpired, RecordInvalid, Retriable, SourceStopped
 from connectors.google import api_endpoints
 from connectors.google.client import sort_http_error
+from connectors.google.events import events_batch
 from connectors.google.mapping import (
     EventContext,
     TaskContext,
@@ -30,7 +31,6 @@ from connectors.google.mapping import (
     map_task,
     parse_date,
 )
-from connectors.google.streams import events_batch
 from model import EventKind, RecordState, ResponseStatus
 
 SAMPLES = Path(__file__).parents[1] / "fixtures" / "api-samples" / "google"
@@ -55,8 +55,8 @@ def test_every_events_list_sample_maps_without_quarantine(name: str) -> None:
     page = sample(name)
     batch = events_batch(page, EventContext("google", CALENDAR, page.get("timeZone")))
     assert batch.quarantined == []
-    assert len(batch.records) == len(page["items"])
-    for event in batch.records:
+    assert len(batch.records) + len(batch.stubs) == len(page["items"])
+    for event in batch.records + batch.stubs:
         assert event.external_id.startswith(CALENDAR + "/") and event.raw
         for moment in (event.start_at, event.end_at, event.remote_updated_at,
                        event.original_start_at):
@@ -139,7 +139,8 @@ def test_cancelled_full_event_keeps_its_body() -> None:
 def test_cancelled_stub_is_a_cancelled_event_that_leaves_attendees_alone() -> None:
     page = sample("events_list_incremental_cancelled_tombstone.json")
     batch = events_batch(page, EventContext("google", "test.user@gmail.com"))
-    [event] = batch.records
+    [event] = batch.stubs
+    assert batch.records == []
     assert event.external_id == "test.user@gmail.com/6pbua6vjeic3e73gvponeo1qp6"
     assert event.state is RecordState.cancelled and event.title == ""
     assert event.start_at is None and event.start_date is None
@@ -150,7 +151,7 @@ def test_cancelled_occurrence_stub_names_its_series_and_original_start() -> None
     page = sample("events_list_incremental_cancelled_instance.json")
     batch = events_batch(page, EventContext("google", "test.user@gmail.com",
                                             page["timeZone"]))
-    master, stub = batch.records
+    [master], [stub] = batch.records, batch.stubs
     assert master.state is RecordState.active and master.raw["recurrence"]
     assert stub.state is RecordState.cancelled
     assert stub.recurring_event_id == "5hni4sj3ql1669otmjg7sn1mok"

@@ -17,9 +17,10 @@ from urllib.parse import parse_qsl
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from connectors.batch import Batch
+from connectors.batch import Batch, Window
 from connectors.batch import Scope as ListingScope
 from connectors.google import GoogleConnector, OAuthAuth
+from connectors.google.events import EventsCursor, EventWindow, joined
 from connectors.policy import CallPolicy
 from model import EventKind, RecordState, ResponseStatus
 from sandbox.google import GoogleState, create_app
@@ -119,14 +120,23 @@ def records(batches: list[Batch]) -> dict[str, Any]:
     return {r.external_id: r for b in batches for r in b.records}
 
 
-def would_tombstone(stored: dict[str, dict[str, str]], kind: str,
+def would_tombstone(stored: dict[str, dict[str, Any]], kind: str,
                     batches: list[Batch]) -> set[str]:
-    """Stored rows (external id → column values) of a complete scope the run did not see."""
-    seen = {r.external_id for b in batches for r in b.records}
+    """Stored rows (external id → column values, `start_at`/`end_at` for timed events) of
+    a complete scope the run did not see; a scope's window must cover the row."""
+    seen = {r.external_id for b in batches for r in b.records + b.stubs}
     seen |= {key for b in batches for k, key in b.tombstones if k == kind}
     scopes = [b.complete for b in batches if b.complete and b.complete.kind == kind]
     return {key for key, columns in stored.items() for scope in scopes
-            if key not in seen and all(columns.get(c) == v for c, v in scope.where)}
+            if key not in seen and all(columns.get(c) == v for c, v in scope.where)
+            and (scope.window is None or (columns["end_at"] > scope.window.start
+                                          and columns["start_at"] < scope.window.end))}
+
+
+def token(cursor: str | None) -> str:
+    parsed = EventsCursor.loads(cursor)
+    assert parsed is not None, cursor
+    return parsed.sync
 
 
 def test_sample_organisation_full_sync_pulls_every_stream() -> None:
@@ -167,8 +177,9 @@ def test_sample_organisation_full_sync_pulls_every_stream() -> None:
     assert event("supplier-pitch", "dev").external_id != pitch.external_id
     for calendar in seeded.calendars:
         last = [b for b in got["events"] if b.stream == f"events:{calendar}"][-1]
-        assert last.cursor and last.complete == ListingScope("event",
-                                                             (("calendar_id", calendar),))
+        assert last.cursor and last.complete == ListingScope(
+            "event", (("calendar_id", calendar),),
+            Window(NOW - timedelta(days=30), NOW + timedelta(days=187)))
     contacts = records(got["contacts"])
     assert sorted(c.email for c in contacts.values()) == sorted(
         email for client in org.clients for _, _, email in client.contacts)
@@ -206,7 +217,7 @@ def test_incremental_sync_sends_cursors_and_returns_only_the_change(sandbox: San
     assert [e.title for e in records(events).values()] == ["Ana 1 (moved)"]
     assert all(b.complete is None for b in events)
     ana_query = sandbox.recorder.queries(f"/calendars/{ANA}/events")[0]
-    assert ana_query["syncToken"] == first[f"events:{ANA}"]
+    assert ana_query["syncToken"] == token(first[f"events:{ANA}"])
     assert "timeMin" not in ana_query and "timeMax" not in ana_query
     contacts = pull(connector, "contacts", cursors)
     assert [c.external_id for c in records(contacts).values()] == [mia]
@@ -237,7 +248,9 @@ def test_deletions_arrive_as_cancellations_and_tombstones(sandbox: Sandbox) -> N
     state.knobs.clock.advance(timedelta(hours=1))
     state.tasks.complete_task(report, in_google_app=True)  # hidden at once
 
-    [stub] = records(pull(connector, "events", cursors)).values()
+    event_batches = pull(connector, "events", cursors)
+    assert records(event_batches) == {}
+    [stub] = [s for b in event_batches for s in b.stubs]
     assert stub.external_id == f"{ANA}/{gone.id}" and stub.state is RecordState.cancelled
     contact_batches = pull(connector, "contacts", cursors)
     assert [t for b in contact_batches for t in b.tombstones] == [("contact", tom)]
@@ -251,20 +264,25 @@ def test_deletions_arrive_as_cancellations_and_tombstones(sandbox: Sandbox) -> N
 def test_expired_calendar_token_relists_that_calendar_completely(sandbox: Sandbox) -> None:
     connector = sandbox.connector([ANA, BO])
     cursors: dict[str, str | None] = {}
-    stored = {r.external_id: {"calendar_id": r.calendar_id}
+    columns = ("calendar_id", "start_at", "end_at")
+    stored = {r.external_id: {c: getattr(r, c) for c in columns}
               for r in records(pull(connector, "events", cursors)).values()}
-    stored[f"{ANA}/purged-at-google"] = {"calendar_id": ANA}
-    stored[f"{BO}/purged-at-google"] = {"calendar_id": BO}
+    soon, long_ago = NOW + timedelta(days=4), NOW - timedelta(days=60)
+    stored[f"{ANA}/purged-at-google"] = dict(zip(columns, (ANA, soon, soon), strict=True))
+    stored[f"{BO}/purged-at-google"] = dict(zip(columns, (BO, soon, soon), strict=True))
+    stored[f"{ANA}/behind-the-window"] = dict(zip(columns, (ANA, long_ago, long_ago),
+                                                  strict=True))
     sandbox.state.calendar.expire_sync_tokens(ANA)
     sandbox.recorder.requests.clear()
 
     batches = pull(connector, "events", cursors)
     ana = sandbox.recorder.queries(f"/calendars/{ANA}/events")
     assert "syncToken" in ana[0] and "syncToken" not in ana[1] and "timeMin" in ana[1]
-    assert [b.complete for b in batches] == [ListingScope("event", (("calendar_id", ANA),)),
-                                             None]
+    window = Window(NOW - timedelta(days=30), NOW + timedelta(days=187))
+    assert [b.complete for b in batches] == [
+        ListingScope("event", (("calendar_id", ANA),), window), None]
     assert would_tombstone(stored, "event", batches) == {f"{ANA}/purged-at-google"}
-    assert cursors[f"events:{ANA}"] and cursors[f"events:{ANA}"] != ana[0]["syncToken"]
+    assert token(cursors[f"events:{ANA}"]) != ana[0]["syncToken"]
 
 
 def test_expired_people_token_relists_and_the_listing_lacks_deleted_contacts(
@@ -323,7 +341,7 @@ def test_full_pull_ignores_stored_cursors(sandbox: Sandbox) -> None:
     assert "syncToken" not in query and query["singleEvents"] == "true"
     assert query["maxResults"] == "2500" and query["showDeleted"] == "true"
     assert query["timeMin"] == "2026-02-10T09:00:00Z"
-    assert query["timeMax"] == "2026-09-08T09:00:00Z"
+    assert query["timeMax"] == "2026-09-15T09:00:00Z"  # 180 days + a week of lead
     assert batches[-1].complete is not None and len(records(batches)) == 2
 
 
@@ -338,3 +356,71 @@ def test_attendee_calendar_sees_its_own_copy_with_self_flag(sandbox: Sandbox) ->
     ana_copy = next(k for k in review if k.startswith(ANA))
     [mine] = [a for b in batches for a in b.attendees.get(ana_copy, []) if a.is_self]
     assert (mine.email, mine.response) == (ANA, ResponseStatus.tentative)
+
+
+def distinct(sandbox: Sandbox, path_part: str) -> list[dict[str, str]]:
+    """Queries in order, a repeat (google-auth's retry after refreshing a token) once."""
+    unique = dict.fromkeys(tuple(sorted(q.items())) for q in sandbox.recorder.queries(path_part))
+    return [dict(q) for q in unique]
+
+
+def test_one_pull_asks_every_calendar_for_the_same_window(sandbox: Sandbox) -> None:
+    readings = iter(range(1000))
+    connector = sandbox.connector([ANA, BO])
+    connector.clock = lambda: NOW + timedelta(minutes=next(readings))  # time flies
+    pull(connector, "events", {})
+    windows = {(q["timeMin"], q["timeMax"]) for q in sandbox.recorder.queries("/events")}
+    assert windows == {("2026-02-10T09:00:00Z", "2026-09-15T09:00:00Z")}
+
+
+def test_the_window_moves_by_listing_the_uncovered_slice(sandbox: Sandbox) -> None:
+    connector = sandbox.connector([ANA])
+    cursors: dict[str, str | None] = {}
+    pull(connector, "events", cursors)
+    first = EventsCursor.loads(cursors[f"events:{ANA}"])
+    assert first is not None
+    sandbox.state.knobs.clock.advance(timedelta(days=3))  # wanted end still covered
+    sandbox.recorder.requests.clear()
+    pull(connector, "events", cursors)
+    assert [set(q) & {"syncToken", "timeMin"} for q in distinct(sandbox, "/events")] == [
+        {"syncToken"}]
+
+    sandbox.state.knobs.clock.advance(timedelta(days=17))
+    sandbox.recorder.requests.clear()
+    batches = pull(connector, "events", cursors)
+    changes, gap = distinct(sandbox, "/events")
+    assert changes["syncToken"] == first.sync and "timeMin" not in changes
+    later = NOW + timedelta(days=20)
+    assert (gap["timeMin"], gap["timeMax"]) == ("2026-09-15T09:00:00Z", "2026-10-05T09:00:00Z")
+    assert "syncToken" not in gap and gap["singleEvents"] == gap["showDeleted"] == "true"
+    assert batches[-1].complete == ListingScope(
+        "event", (("calendar_id", ANA),), Window(first.covered.end, later + timedelta(days=187)))
+    moved = EventsCursor.loads(cursors[f"events:{ANA}"])
+    assert moved == EventsCursor(moved.sync if moved else "", Window(
+        first.covered.start, later + timedelta(days=187)))
+
+
+@pytest.mark.parametrize(("covered", "expected"), [
+    # covered ahead of what is wanted: nothing to list
+    ((-30, 187), []),
+    # time moved on: the slice ahead, reaching a week past the wanted end
+    ((-50, 170), [(170, 187)]),
+    # a longer `past` configured since: the slice behind as well
+    ((-10, 187), [(-30, -10)]),
+    # idle for a long time: the slice starts at the wanted start, not at the old end
+    ((-400, -200), [(-30, 187)]),
+])
+def test_the_uncovered_slices_of_the_wanted_window(covered: tuple[int, int],
+                                                   expected: list[tuple[int, int]]) -> None:
+    def window(days: tuple[int, int]) -> Window:
+        return Window(NOW + timedelta(days=days[0]), NOW + timedelta(days=days[1]))
+
+    wanted = EventWindow(timedelta(days=30), timedelta(days=180))
+    gaps = wanted.gaps(window(covered), NOW)
+    assert gaps == [window(e) for e in expected]
+    for gap in gaps:  # listing them leaves the wanted window covered
+        covered_now = joined(window(covered), gap)
+        assert covered_now.start <= gap.start and covered_now.end >= gap.end
+    if gaps:
+        last = joined(joined(window(covered), gaps[0]), gaps[-1])
+        assert wanted.gaps(last, NOW) == []

@@ -35,7 +35,6 @@ from connectors.trello.mapping import (
     map_board,
     map_card,
     map_member,
-    record_key,
 )
 from model import LinkMethod, RecordState
 from tests.link_helpers import stored_urls
@@ -220,11 +219,6 @@ def test_rate_limit_bodies_are_recognised() -> None:
         assert _rate_limit_code(text) == code
     assert _rate_limit_code((SAMPLES / "error_401_invalid_token.txt").read_text()) == (
         "rate limited")
-
-
-def test_record_key_is_the_id_or_a_payload_hash() -> None:
-    assert record_key(alpha_card()) == ALPHA
-    assert record_key({"name": "no id"}).startswith("sha256:")
 
 
 def test_a_secret_echoed_in_a_payload_is_masked() -> None:

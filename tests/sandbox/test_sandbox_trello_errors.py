@@ -151,6 +151,23 @@ def test_malformed_fault_drops_one_record_id_once(client: TestClient, state: Tre
     assert all("id" in card for card in client.get(path, params=AUTH).json())
 
 
+@pytest.mark.parametrize(("form", "first"), [
+    ("id_missing", lambda card, cid: "id" not in card),
+    ("id_null", lambda card, cid: card["id"] is None),
+    ("id_wrong_type", lambda card, cid: card["id"] == [cid]),  # an ObjectId has letters
+    ("not_object", lambda card, cid: card == cid),
+])
+def test_malformed_fault_forms_over_the_admin_api(client: TestClient, state: TrelloState,
+                                                  form: str, first: object) -> None:
+    path = f"/1/boards/{board_id(state)}/cards"
+    card_id = client.get(path, params=AUTH).json()[0]["id"]
+    queued = client.post("/_sandbox/faults", json={"kind": "malformed", "form": form,
+                                                   "path_contains": "/cards"})
+    assert queued.status_code == 200
+    broken = client.get(path, params=AUTH).json()
+    assert first(broken[0], card_id) and all(c["id"] for c in broken[1:])  # type: ignore[operator]
+
+
 def test_truncated_fault_cuts_the_body(client: TestClient, state: TrelloState) -> None:
     path = f"/1/boards/{board_id(state)}/actions"
     state.knobs.truncate_next(1, path_contains="/actions")
