@@ -59,16 +59,10 @@ class Project:
     account: str = "main"             # any other: an account whose token was revoked
     archived: bool = False            # Asana archived project, closed Trello board
     closed_sections: tuple[str, ...] = ()  # archived Trello lists (their cards are archived)
-    effort: str = ""                  # how estimates are written, see `EFFORT_FORMS`
+    effort: str = ""                  # how estimates are written (seed.py): "" the tool's
+    # usual form (Asana field "Estimated hours", Trello label "8h"); Asana "days" (field
+    # "Effort (days)") or "minutes" (Asana's own "Estimated time"); Trello "field" ("Est. hours")
     deleted: bool = False             # a Google Tasks list deleted after its tasks were set
-
-
-EFFORT_FORMS = {
-    "": "the tool's usual form: Asana number field \"Estimated hours\", Trello label \"8h\"",
-    "days": "Asana number field \"Effort (days)\" (8 hours a day)",
-    "minutes": "Asana's own time estimate: \"Estimated time\", a duration field in minutes",
-    "field": "Trello number custom field \"Est. hours\"",
-}
 
 
 @dataclass(frozen=True)

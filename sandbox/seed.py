@@ -8,7 +8,7 @@ make them, in the URL form the organisation's habits say (`LINK_FORMS`,
 `DEAL_LINK_FORMS`): a Trello card URL pasted into an Asana task's notes, an Asana
 task URL in a card's description, a Salesforce opportunity URL attached to a card,
 an Asana project URL in an opportunity's description. Effort is written in the
-form each project uses (`org.EFFORT_FORMS`).
+form each project uses (`ASANA_EFFORT_FIELDS`, `TRELLO_EFFORT_FIELD`, labels).
 """
 
 from __future__ import annotations
@@ -245,55 +245,83 @@ def _trello_effort(trello: TrelloState, board: str, project: Project
 
 # -- Asana -------------------------------------------------------------------------------
 
+@dataclass
+class _AsanaPlaces:
+    """Where Asana tasks go: gids of users, projects and sections, and per project the
+    effort field (gid, units per hour)."""
+
+    users: dict[str, str] = field(default_factory=dict)
+    projects: dict[str, str] = field(default_factory=dict)
+    sections: dict[tuple[str, str], str] = field(default_factory=dict)
+    effort: dict[str, tuple[str, float]] = field(default_factory=dict)
+
+
 def _seed_asana(org: Organisation, asana: AsanaState, trello: TrelloState,
                 seeded: Seeded) -> None:
     accounts = dict.fromkeys(p.account for p in org.projects if p.tool == "asana")
     for account in sorted(accounts, key=lambda a: a != "main"):
         name = org.name if account == "main" else f"{org.name} ({account})"
         seeded.asana_workspaces[account] = asana.add_workspace(name).gid
-    main = seeded.asana_workspace
+    places = _AsanaPlaces(users=_asana_users(org, asana, seeded))
+    _asana_projects(org, asana, seeded, places)
+    for item in _blockers_first([i for i in org.items if i.project in places.projects]):
+        _add_asana_task(org, item, asana, trello, seeded, places)
+    for project in (p for p in org.projects if p.key in places.projects and p.archived):
+        asana.update_project(places.projects[project.key], archived=True)
+    for m in org.members:
+        if m.key in places.users and not m.active:
+            asana.remove_user_from_workspace(places.users[m.key], seeded.asana_workspace)
+
+
+def _asana_users(org: Organisation, asana: AsanaState, seeded: Seeded) -> dict[str, str]:
+    """Members of the main workspace, under their Asana name; the coordinator owns the
+    token and comes first."""
     users: dict[str, str] = {}
-    for m in sorted(org.members, key=lambda m: m.key != org.coordinator):  # token owner first
+    main = seeded.asana_workspace
+    for m in sorted(org.members, key=lambda m: m.key != org.coordinator):
         if m.asana_email and main:
             users[m.key] = asana.add_user(
                 m.name_in("asana"), m.asana_email, workspaces=[main],
                 token=ASANA_TOKEN if m.key == org.coordinator else None).gid
             seeded.put(f"person:{m.key}", "asana", users[m.key])
+    return users
+
+
+def _asana_projects(org: Organisation, asana: AsanaState, seeded: Seeded,
+                    places: _AsanaPlaces) -> None:
+    """Projects with their sections and effort field (one field per name and workspace)."""
     fields: dict[tuple[str, str], str] = {}
-    projects: dict[str, str] = {}
     for project in (p for p in org.projects if p.tool == "asana"):
         workspace = seeded.asana_workspaces[project.account]
-        label, _, precision, kind = ASANA_EFFORT_FIELDS[project.effort]
+        label, per_hour, precision, kind = ASANA_EFFORT_FIELDS[project.effort]
         if (workspace, label) not in fields:
             fields[(workspace, label)] = asana.add_custom_field(
                 workspace, label, precision=precision, format=kind).gid
-        projects[project.key] = asana.add_project(
-            workspace, project.name, custom_fields=[fields[(workspace, label)]]).gid
-        seeded.put(f"project:{project.key}", "asana", projects[project.key])
-    sections = {(p.key, name): asana.add_section(projects[p.key], name).gid
-                for p in org.projects if p.key in projects for name in p.sections}
-    by_key = {p.key: p for p in org.projects}
-    items = [i for i in org.items if i.project in projects]
-    for item in _blockers_first(items):
-        home = by_key[item.project]
-        label, per_hour, _, _ = ASANA_EFFORT_FIELDS[home.effort]
-        estimate = fields[(seeded.asana_workspaces[home.account], label)]
-        notes, html = _asana_notes(org, item, trello, seeded)
-        task = asana.add_task(
-            item.title, projects=[projects[p] for p in (item.project, *item.also_in)],
-            section=sections[(item.project, item.section)],
-            assignee=users.get(item.assignees[0]) if item.assignees else None, notes=notes,
-            html_notes=html, due_on=item.due_on, due_at=item.due_at, start_on=item.start_on,
-            completed=item.completed_at is not None, completed_at=item.completed_at,
-            dependencies=[seeded.ids[f"item:{b}"]["asana"] for b in item.blocked_by],
-            custom_values={estimate: round(item.estimate_hours * per_hour, 2)}
-            if item.estimate_hours else None)
-        seeded.put(f"item:{item.key}", "asana", task.gid)
-    for project in (p for p in org.projects if p.key in projects and p.archived):
-        asana.update_project(projects[project.key], archived=True)
-    for m in org.members:
-        if m.key in users and not m.active:
-            asana.remove_user_from_workspace(users[m.key], main)
+        gid = asana.add_project(workspace, project.name,
+                                custom_fields=[fields[(workspace, label)]]).gid
+        places.projects[project.key] = gid
+        places.effort[project.key] = (fields[(workspace, label)], per_hour)
+        places.sections |= {(project.key, name): asana.add_section(gid, name).gid
+                            for name in project.sections}
+        seeded.put(f"project:{project.key}", "asana", gid)
+
+
+def _add_asana_task(org: Organisation, item: WorkItem, asana: AsanaState,
+                    trello: TrelloState, seeded: Seeded, places: _AsanaPlaces) -> None:
+    """A task in its project (and any it is multi-homed in), effort in the project's form."""
+    estimate, per_hour = places.effort[item.project]
+    notes, html = _asana_notes(org, item, trello, seeded)
+    task = asana.add_task(
+        item.title, projects=[places.projects[p] for p in (item.project, *item.also_in)],
+        section=places.sections[(item.project, item.section)],
+        assignee=places.users.get(item.assignees[0]) if item.assignees else None,
+        notes=notes, html_notes=html, due_on=item.due_on, due_at=item.due_at,
+        start_on=item.start_on, completed=item.completed_at is not None,
+        completed_at=item.completed_at,
+        dependencies=[seeded.ids[f"item:{b}"]["asana"] for b in item.blocked_by],
+        custom_values={estimate: round(item.estimate_hours * per_hour, 2)}
+        if item.estimate_hours else None)
+    seeded.put(f"item:{item.key}", "asana", task.gid)
 
 
 def _blockers_first(items: list[WorkItem]) -> list[WorkItem]:
