@@ -25,7 +25,7 @@ from baton.config import load_config
 from baton.feed_commands import DEFAULT_HOST, DEFAULT_PORT, feed_settings
 from baton.listen import listen, serve
 from baton.rules_commands import evaluate_stored
-from baton.sandbox_command import DEFAULT_RULES
+from baton.sandbox_command import DEFAULT_RULES, ORG_DEFAULT, OrgOption
 from baton.sync_command import sync_all
 from feed.app import create_app
 from feed.users import SIGNIN_LIFETIME, Role, add_user
@@ -40,7 +40,8 @@ LINK_MINUTES = int(SIGNIN_LIFETIME.total_seconds() // 60)
 def demo(port: Annotated[int, typer.Option(help="Port of the feed.")] = DEFAULT_PORT,
          directory: Annotated[Path, typer.Option(
              "--dir", help="Where the demo config, rules copy and database go.")
-         ] = Path(".demo")) -> None:
+         ] = Path(".demo"),
+         org: OrgOption = ORG_DEFAULT) -> None:
     """Run the sandbox, sync it, evaluate the rules and serve the feed with a demo admin.
     Exit 75 when a demo already runs from --dir, 2 when the port is taken."""
     now = datetime.now(UTC)
@@ -49,13 +50,13 @@ def demo(port: Annotated[int, typer.Option(help="Port of the feed.")] = DEFAULT_
         try:
             with file_lock(folder, "demo", now):
                 sock = listen(DEFAULT_HOST, port)
-                _run(folder, sock, port, now)
+                _run(folder, sock, port, now, org.value)
         except Locked as exc:
             fail(f"a demo is already running from {folder} ({exc}); use it, stop it with "
                  "Ctrl-C, or pass another --dir and --port", EXIT_RUNNING)
 
 
-def _run(folder: Path, sock: socket.socket, port: int, now: datetime) -> None:
+def _run(folder: Path, sock: socket.socket, port: int, now: datetime, org: str) -> None:
     """Everything after the lock and the port are ours: only now are files replaced."""
     for stale in folder.glob("baton.db*"):
         stale.unlink()
@@ -64,7 +65,7 @@ def _run(folder: Path, sock: socket.socket, port: int, now: datetime) -> None:
     tls = folder / "tls"
     tls.mkdir(exist_ok=True)
     typer.echo("starting the sandbox (Asana, Trello, Google, Salesforce replicas)…", err=True)
-    sandbox = start_sandbox(tls)
+    sandbox = start_sandbox(tls, org=org)
     try:
         config_path = folder / "baton.yaml"
         write_config(config_path, sandbox, rules_file=rules,
@@ -72,7 +73,7 @@ def _run(folder: Path, sock: socket.socket, port: int, now: datetime) -> None:
         loaded = load_config(config_path)
         engine = database.make_engine(loaded.database)
         database.upgrade(engine)
-        typer.echo("syncing the sample organisation (trello-archive fails on purpose: its "
+        typer.echo("syncing the sample organisation (one source fails on purpose: its "
                    "token is revoked, so stale_source has something to show)…", err=True)
         sync_all(loaded, engine, sources=[], full=False, now=now, quiet=True)
         evaluate_stored(loaded, engine, now)

@@ -53,6 +53,8 @@ from rules.timeutil import Interval, event_interval, is_all_day, zone
 
 RecordKey = tuple[str, str, str]
 """(kind, source, external_id): how links and subjects address any record."""
+Occurrence = tuple[str, datetime | date | None]
+"""(iCal UID, original start): one meeting, or one instance of a series."""
 
 
 @dataclass(frozen=True)
@@ -329,18 +331,20 @@ def _calendars(view: ModelView, events: list[Event],
 
     Only owned rows count (one row per calendar copy): an invitation seen on
     someone else's calendar is not evidence of the invitee's own plans. The
-    same meeting mirrored twice onto one calendar (same iCal UID) counts once.
+    same meeting mirrored twice onto one calendar (same `occurrence_key`) counts
+    once; the instances of a series share their iCal UID but are many meetings.
     """
     found: dict[int, list[CalendarEntry]] = defaultdict(list)
-    seen_uids: set[tuple[int, str]] = set()
+    seen: set[tuple[int, Occurrence]] = set()
     for event in sorted(events, key=lambda e: (e.source, e.external_id)):
         owner = event.owner_person_id
         if owner is None or owner not in view.people:
             continue
-        if event.ical_uid:
-            if (owner, event.ical_uid) in seen_uids:
+        occurrence = occurrence_key(event)
+        if occurrence is not None:
+            if (owner, occurrence) in seen:
                 continue
-            seen_uids.add((owner, event.ical_uid))
+            seen.add((owner, occurrence))
         interval = event_interval(event, view.tz_of(owner))
         if interval is None:
             continue
@@ -350,6 +354,15 @@ def _calendars(view: ModelView, events: list[Event],
     for entries in found.values():
         entries.sort(key=lambda entry: (entry.interval, entry.event.external_id))
     return dict(found)
+
+
+def occurrence_key(event: Event) -> Occurrence | None:
+    """Which meeting an event row is, across calendars and sources: its iCal UID (every
+    copy of a meeting has it, and so has every instance of a recurring series) plus the
+    instance's original start. None for an event without a UID."""
+    if not event.ical_uid:
+        return None
+    return event.ical_uid, event.original_start_at or event.start_at or event.start_date
 
 
 def _response(event: Event, attendees: list[EventAttendee], owner: int, email: str

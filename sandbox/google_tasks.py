@@ -125,6 +125,14 @@ class TasksState:
         self.tasklists[list_id] = TaskList(list_id, title, self.knobs.clock.now())
         return list_id
 
+    def delete_task_list(self, list_id: str) -> None:
+        """tasklists.delete: the list and its tasks are gone from every listing at once
+        (no `deleted` flag survives, unlike a deleted task); the default list cannot go."""
+        if list_id == self.default_list_id:
+            raise ValueError("the default task list cannot be deleted")
+        del self.tasklists[list_id]
+        self.tasks = {k: t for k, t in self.tasks.items() if t.tasklist_id != list_id}
+
     def add_task(self, tasklist_id: str, title: str, *, notes: str | None = None,
                  due_on: date | None = None, parent: str | None = None) -> str:
         """Create a task (under `parent`, a task id, for a subtask) and return its id."""

@@ -4,9 +4,10 @@ Fernweh Events has account managers, producers, designers and a finance
 coordinator; clients and deals in Salesforce, delivery in Asana and Trello,
 everyone's calendar in Google. The organisation is plain data, tool-neutral and
 dated relative to `now`, so `seed.py` can put it into the four replicas on any
-day and the demo always shows a fresh week. `ANSWER_KEY` lists the problems
+day and the demo always shows a fresh week. `answer_key.yaml` lists the problems
 planted on purpose, in the organisation's own names; every other record is
-either ordinary work or a near miss that must NOT alert.
+either ordinary work or a near miss that must NOT alert. The dataclasses here
+also carry the second organisation (`consultancy.py`) and the generated one.
 
 Week-bound plants (overload, time off, double bookings) sit in the next ISO
 week, so they never straddle a weekend whatever weekday `now` is.
@@ -36,6 +37,17 @@ class Member:
     trello_username: str | None = None  # Trello members have no email
     salesforce: bool = False
     active: bool = True               # False: deactivated in Salesforce, removed from Asana
+    active_in_config: bool = True     # False: left; baton.yaml says so, the tools still do not
+    tool_names: tuple[tuple[str, str], ...] = ()  # (tool, name) where a tool knows them
+    # under another name: "Kathy" in Salesforce, "Katie O." on Trello
+
+    def name_in(self, tool: str) -> str:
+        return dict(self.tool_names).get(tool, self.name)
+
+    @property
+    def has_calendar(self) -> bool:
+        """People who left (in a tool or in the config) have no Google account any more."""
+        return self.active and self.active_in_config
 
 
 @dataclass(frozen=True)
@@ -44,7 +56,13 @@ class Project:
     tool: str                         # "asana" project, "trello" board, "google" task list
     name: str
     sections: tuple[str, ...] = ("To do", "Doing", "Done")
-    account: str = "main"             # "archive": a Trello account whose token was revoked
+    account: str = "main"             # any other: an account whose token was revoked
+    archived: bool = False            # Asana archived project, closed Trello board
+    closed_sections: tuple[str, ...] = ()  # archived Trello lists (their cards are archived)
+    effort: str = ""                  # how estimates are written (seed.py): "" the tool's
+    # usual form (Asana field "Estimated hours", Trello label "8h"); Asana "days" (field
+    # "Effort (days)") or "minutes" (Asana's own "Estimated time"); Trello "field" ("Est. hours")
+    deleted: bool = False             # a Google Tasks list deleted after its tasks were set
 
 
 @dataclass(frozen=True)
@@ -64,7 +82,11 @@ class WorkItem:
     notes: str = ""
     links_to: str | None = None       # key of the same work in the other tool (URL in notes)
     blocked_by: tuple[str, ...] = ()
-    deal_links: tuple[str, ...] = ()  # deals whose Salesforce URL is attached to the card
+    deal_links: tuple[str, ...] = ()  # deals whose Salesforce URL the card or task carries
+    also_in: tuple[str, ...] = ()     # further Asana projects the task is multi-homed in
+    link_form: str = "short"          # how the `links_to` URL is written (seed.LINK_FORMS)
+    link_in_html: bool = False        # the link sits only in Asana's rich text, under a label
+    deal_link_form: str = "lightning"  # how deal URLs are written (seed.DEAL_LINK_FORMS)
 
 
 @dataclass(frozen=True)
@@ -72,6 +94,16 @@ class Attendee:
     email: str
     response: str = "accepted"        # Google responseStatus
     organizer: bool = False
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One instance of a series changed on its own: moved to `start`..`end`, or cancelled."""
+
+    original: datetime
+    start: datetime | None = None
+    end: datetime | None = None
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +123,10 @@ class Meeting:
     attendees: tuple[Attendee, ...] = ()
     tool: str = "google"              # or "salesforce"
     contact: str | None = None        # Salesforce WhoId (contact key)
+    deal: str | None = None           # Salesforce WhatId (deal key)
+    time_zone: str | None = None      # the event's own zone; default: the owner's
+    recurrence: tuple[str, ...] = ()  # RRULE lines: a series whose first instance is `start`
+    changes: tuple[Occurrence, ...] = ()  # instances of the series moved or cancelled
 
 
 @dataclass(frozen=True)
@@ -110,6 +146,7 @@ class Deal:
     close_on: date
     owner: str
     amount: float = 50_000.0
+    links_project: str | None = None  # the project whose URL its description carries
 
 
 @dataclass(frozen=True)
@@ -137,6 +174,15 @@ class Expected:
 @dataclass
 class Organisation:
     now: datetime
+    name: str = "Fernweh Events"
+    coordinator: str = "lea"          # owns the Asana token and the Trello token
+    google_user: str = "lea@fernweh.example"  # whose Google grant, contacts and Tasks these are
+    timezone: str = "Europe/Berlin"   # baton.yaml's default timezone
+    sources: dict[str, str] = field(default_factory=lambda: {
+        "asana:main": "asana-main", "trello:main": "trello-studio",
+        "trello:archive": "trello-archive"})
+    """`tool:account` -> source name in baton.yaml; accounts other than `main` have a
+    revoked token, so `stale_source` has something real to find."""
     members: list[Member] = field(default_factory=list)
     projects: list[Project] = field(default_factory=list)
     items: list[WorkItem] = field(default_factory=list)
@@ -148,6 +194,12 @@ class Organisation:
 
     def member(self, key: str) -> Member:
         return next(m for m in self.members if m.key == key)
+
+    def project(self, key: str) -> Project:
+        return next(p for p in self.projects if p.key == key)
+
+    def item(self, key: str) -> WorkItem:
+        return next(i for i in self.items if i.key == key)
 
 
 def _people() -> list[Member]:
@@ -194,7 +246,7 @@ def _clients() -> list[Client]:
     ]
 
 
-class _Calendar:
+class OrgCalendar:
     """Dates and local times relative to `now`, in each member's own timezone."""
 
     def __init__(self, now: datetime, people: list[Member]) -> None:
@@ -214,6 +266,10 @@ class _Calendar:
     def last_week(self, weekday: int) -> date:
         return self.last_monday + timedelta(days=weekday - 1)
 
+    def week(self, weeks: int, weekday: int) -> date:
+        """weekday 1 = Monday of the ISO week `weeks` after this one (0: this week)."""
+        return self.this_monday + timedelta(weeks=weeks, days=weekday - 1)
+
     def at(self, who: str, on: date, hh: int, mm: int = 0) -> datetime:
         return datetime.combine(on, time(hh, mm), tzinfo=self.zones[who])
 
@@ -229,7 +285,7 @@ def _projects() -> list[Project]:
     ]
 
 
-def _work(c: _Calendar) -> list[WorkItem]:
+def _work(c: OrgCalendar) -> list[WorkItem]:
     w, nw = WorkItem, c.next_week
     done_5d = c.at("ben", c.day(-5), 16)
     return [
@@ -299,7 +355,7 @@ def _work(c: _Calendar) -> list[WorkItem]:
     ]
 
 
-def _meetings(c: _Calendar) -> list[Meeting]:
+def _meetings(c: OrgCalendar) -> list[Meeting]:
     g, a, nw, lw = Meeting, Attendee, c.next_week, c.last_week
     return [
         # double_booking across two calendars: Google walkthrough vs Salesforce call.
@@ -354,7 +410,7 @@ def _meetings(c: _Calendar) -> list[Meeting]:
     ]
 
 
-def _deals(c: _Calendar) -> list[Deal]:
+def _deals(c: OrgCalendar) -> list[Deal]:
     return [
         Deal("helios-launch", "helios", "Helios Product Launch", "Closed Won", c.day(-10),
              "jonas", 120_000),
@@ -370,7 +426,7 @@ def _deals(c: _Calendar) -> list[Deal]:
 def sample_org(now: datetime) -> Organisation:
     """The agency as of `now` (tz-aware); every date is relative to it."""
     people = _people()
-    c = _Calendar(now, people)
+    c = OrgCalendar(now, people)
     return Organisation(
         now=now, members=people, projects=_projects(), items=_work(c),
         meetings=_meetings(c), clients=_clients(), deals=_deals(c),
@@ -378,16 +434,6 @@ def sample_org(now: datetime) -> Organisation:
                              contact="raj", client="orion", done=True)],
         unmatched_trello_members=[("fotofrank", "Frank Foto")],
     )
-
-
-def answer_key() -> list[Expected]:
-    """The planted problems, read from `answer_key.yaml` beside this module."""
-    from pathlib import Path
-
-    from ruamel.yaml import YAML
-
-    entries = YAML(typ="safe").load((Path(__file__).parent / "answer_key.yaml").read_text())
-    return [Expected(e["kind"], tuple(e["subjects"]), e["why"]) for e in entries]
 
 
 def resolve(org: Organisation, subject: str) -> object:
@@ -399,7 +445,9 @@ def resolve(org: Organisation, subject: str) -> object:
         "contact": [c for client in org.clients for c in client.contacts],
     }
     if kind == "source":
-        return key
+        if key in org.sources.values():
+            return key
+        raise KeyError(subject)
     for record in pools.get(kind, []):
         if (record[0] if isinstance(record, tuple) else getattr(record, "key", None)) == key:
             return record

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,11 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from baton.database import make_engine
+from sandbox.orgs import DEFAULT_ORG, ORGS
 from sandbox.pgcluster import Cluster, find_bindir, start_cluster
 from sandbox.run import RunningSandbox, start_sandbox
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SANDBOX_NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
+SANDBOX_NOW: datetime = ORGS[DEFAULT_ORG].pinned_now  # 2026-11-25T10:00Z, a Wednesday
 """The instant sandbox-backed tests pin the replicas to (and pass to baton as --now)."""
 _database_numbers = itertools.count(1)
 
@@ -69,11 +70,14 @@ both_backends = pytest.mark.parametrize(
 """Run a test on SQLite and on PostgreSQL (each with a fresh database)."""
 
 
-def running_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    """The four replicas with the sample organisation at SANDBOX_NOW, stopped afterwards.
-    Modules whose tests only read it (or mutate it in order) wrap this in a module-scoped
-    fixture of their own; `sandbox` gives every test a fresh one."""
-    running = start_sandbox(tmp_path_factory.mktemp("tls"), now=SANDBOX_NOW)
+def running_sandbox(tmp_path_factory: pytest.TempPathFactory, org: str = DEFAULT_ORG
+                    ) -> Iterator[RunningSandbox]:
+    """The four replicas with a sample organisation at its pinned now (SANDBOX_NOW for the
+    agency), stopped afterwards. Modules whose tests only read it (or mutate it in order)
+    wrap this in a module-scoped fixture of their own; `sandbox` gives every test a fresh
+    one."""
+    running = start_sandbox(tmp_path_factory.mktemp("tls"), org=org,
+                            now=ORGS[org].pinned_now)
     yield running
     running.stop()
 

@@ -8,7 +8,8 @@ Ana's Google "Client call 10:00-11:00" and her Salesforce "Venue visit
 **Does not fire when** the meetings are back to back (10:00-11:00 then
 11:00-12:00), one is declined, cancelled or marked free (transparent), one
 is an all-day entry (all-day events are not meetings), or the same meeting
-is mirrored onto the calendar twice (same iCal UID or linked records).
+is mirrored onto the calendar twice (same iCal UID and instance, or linked
+records). Two instances of one series are two meetings.
 
 **Why it matters:** a coordinator sees only one tool at a time; the clash
 between a CRM appointment and a calendar invite is invisible until the
@@ -32,7 +33,7 @@ from rules.records import (
     takes_time,
 )
 from rules.timeutil import sweep_overlaps
-from rules.view import CalendarEntry, ModelView, PersonInfo
+from rules.view import CalendarEntry, ModelView, PersonInfo, occurrence_key
 
 
 class Params(BaseModel):
@@ -62,7 +63,8 @@ def evaluate(view: ModelView, params: Params, now: datetime) -> Iterator[Finding
 
 
 def _same_meeting(view: ModelView, a: CalendarEntry, b: CalendarEntry) -> bool:
-    if a.event.ical_uid and a.event.ical_uid == b.event.ical_uid:
+    occurrence = occurrence_key(a.event)
+    if occurrence is not None and occurrence == occurrence_key(b.event):
         return True
     linked = view.linked("event", a.event.source, a.event.external_id)
     return any(key == ("event", b.event.source, b.event.external_id) for key, _ in linked)

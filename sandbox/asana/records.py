@@ -121,6 +121,7 @@ class Task:
     custom_values: dict[str, CustomValue] = field(default_factory=dict)
     followers: list[str] = field(default_factory=list)
     deleted: bool = False
+    rich_notes: str | None = None  # `html_notes` written in the rich editor (links with labels)
 
     @property
     def projects(self) -> list[str]:

@@ -168,15 +168,18 @@ class AsanaState:
                  completed: bool = False, completed_at: datetime | None = None,
                  dependencies: Iterable[str] = (),
                  custom_values: Mapping[str, Any] | None = None,
-                 created_at: datetime | None = None) -> Task:
+                 created_at: datetime | None = None, html_notes: str | None = None) -> Task:
         """A task in `projects` (placed in `section` where it belongs to one of them, else
         in the project's first section), or a subtask of `parent`. `due_at` implies
-        `due_on` (its UTC date), as Asana answers both."""
+        `due_on` (its UTC date), as Asana answers both. `html_notes` is rich text as the
+        editor stores it (`<body>… <a href="…">label</a></body>`); `notes` is then its
+        plain text, where a link shows only its label."""
         project_gids = [self._need(self.projects, p).gid for p in projects]
         home = workspace or self._home_workspace(project_gids, parent)
         self._need_user(assignee)
         when = created_at or self.now()
-        task = Task(self.new_gid(), home, name, when, when, notes=notes, parent=parent)
+        task = Task(self.new_gid(), home, name, when, when, notes=notes, parent=parent,
+                    rich_notes=html_notes)
         task.memberships = [Membership(p, self._section_for(p, section)) for p in project_gids]
         task.followers = list(dict.fromkeys(u for u in (self.actor, assignee) if u is not None))
         _assign(task, {"assignee": assignee, "due_on": due_on, "start_on": start_on,

@@ -140,6 +140,8 @@ class Views:
             "tags": [], "resource_subtype": "default_task",
             "workspace": Ref("workspace", task.workspace),
         }
+        if task.rich_notes is not None:
+            values["html_notes"] = task.rich_notes
         opt_in = TASK_OPT_IN - ({"custom_fields"} if values["custom_fields"] else set())
         return Obj(task.gid, values, TASK_COMPACT, tuple(k for k in values if k not in opt_in))
 

@@ -189,6 +189,7 @@ class Builder:
             start_date=day(spec.get("start_date")), end_date=day(spec.get("end_date")),
             kind=EventKind(spec.get("kind", "meeting")), busy=spec.get("busy", True),
             status=spec.get("status", "confirmed"), ical_uid=spec.get("ical_uid"),
+            original_start_at=instant(spec.get("original_start")),
             owner_person_id=self.person_ids.get(owner) if owner else None,
             owner_external_id=spec.get("owner_external_id"),
             contact_external_id=spec.get("contact"), account_external_id=spec.get("account"),

@@ -220,6 +220,17 @@ def test_unknown_task_list_is_400(client):
     assert response.json()["error"]["message"] == "Invalid task list ID"
 
 
+def test_a_deleted_list_and_its_tasks_are_gone(client, state, work):
+    """Unlike a deleted task, a deleted list leaves nothing behind, even with showDeleted."""
+    state.delete_task_list(work)
+    lists = client.get("/tasks/v1/users/@me/lists", headers=AUTH).json()
+    assert [item["title"] for item in lists["items"]] == ["My Tasks"]
+    assert list_tasks(client, work, showDeleted="true").status_code == 400
+    assert not any(t.tasklist_id == work for t in state.tasks.values())
+    with pytest.raises(ValueError, match="default task list"):
+        state.delete_task_list(state.default_list_id)
+
+
 def test_disabled_api_answers_the_recorded_403(client, state, work):
     state.api_enabled = False
     for path in ("/tasks/v1/users/@me/lists", f"/tasks/v1/lists/{work}/tasks"):

@@ -119,3 +119,81 @@ def test_the_readme_flow_sandbox_serve_then_sync_from_another_folder(tmp_path: P
         config, served / ".sandbox" / "tls" / "server.key", served / ".sandbox" / "baton.db")
     } == {".sandbox/baton.yaml": 0o600, ".sandbox/tls/server.key": 0o600,
           ".sandbox/baton.db": 0o600}
+
+
+@pytest.fixture(scope="module")
+def consultancy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    yield from running_sandbox(tmp_path_factory, "consultancy")
+
+
+def test_consultancy_config_has_its_own_sources_people_and_no_estimate_field(
+        consultancy: RunningSandbox, tmp_path: Path) -> None:
+    path = tmp_path / "baton.yaml"
+    text = sandbox_config(consultancy, rules_file=RULES, database="sqlite:///x.db")
+    path.write_text(text)
+    config = load_config(path, environ={})
+    assert [s.name for s in config.sources] == ["asana-main", "asana-legacy", "trello-delivery",
+                                                "google", "salesforce"]
+    assert "estimate_field" not in text and config.timezone == "America/New_York"
+    assert {p.email for p in config.people if not p.active} == {"raj@northbeam.example",
+                                                               "ines@northbeam.example"}
+    kate = next(p for p in config.people if p.email == "kate@northbeam.example")
+    assert kate.aliases == {"asana-main": consultancy.seeded.ids["person:kate"]["asana"],
+                            "trello-delivery": "katieo"}
+    google = config.source("google")
+    assert isinstance(google, GoogleSource) and google.tasks_owner == "maya@northbeam.example"
+    assert len(google.calendars) == 8  # the two who left have no calendar any more
+    legacy = config.source("asana-legacy")
+    answer = requests.get(consultancy.url("asana") + "/api/1.0/users/me", timeout=5,
+                          headers={"Authorization": f"Bearer {legacy.token.get_secret_value()}"})
+    assert answer.status_code == 401
+
+
+def test_consultancy_replicas_answer_in_its_habits(consultancy: RunningSandbox) -> None:
+    ids = consultancy.seeded.ids
+    auth = {"Authorization": f"Bearer {ASANA_TOKEN}"}
+    task = requests.get(f"{consultancy.url('asana')}/api/1.0/tasks/"
+                        f"{ids['item:onboarding-flow']['asana']}", timeout=5, headers=auth,
+                        params={"opt_fields": "notes,html_notes,custom_fields.name"}).json()
+    card = ids["item:onboarding-card"]["trello"]
+    short_link = consultancy.replicas.trello.cards[card].short_link
+    assert short_link not in task["data"]["notes"]
+    assert f'href="https://trello.com/c/{short_link}/' in task["data"]["html_notes"]
+    assert [f["name"] for f in task["data"]["custom_fields"]] == ["Effort (days)"]
+    board = consultancy.seeded.trello_boards["design"]
+    trello = {"key": TRELLO_KEY, "token": TRELLO_TOKEN}
+    fields = requests.get(f"{consultancy.url('trello')}/1/boards/{board}/customFields",
+                          params=trello, timeout=5).json()
+    tokens = requests.get(f"{consultancy.url('trello')}/1/cards/"
+                          f"{ids['item:design-tokens']['trello']}/customFieldItems",
+                          params=trello, timeout=5).json()
+    assert [f["name"] for f in fields] == ["Est. hours"]
+    assert tokens == [{"id": tokens[0]["id"], "value": {"number": "12"},
+                       "idCustomField": fields[0]["id"],
+                       "idModel": ids["item:design-tokens"]["trello"], "modelType": "card"}]
+    lists = consultancy.replicas.google.tasks.tasklists
+    assert {t.title for t in lists.values()} == {"My Tasks", "Hiring Q1"}  # Offsite deleted
+
+
+def test_baton_sandbox_serve_takes_the_organisation(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "baton", "sandbox", "serve", "--port", "0", "--dir",
+         str(tmp_path), "--org", "consultancy"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    try:
+        for _ in range(6):
+            process.stdout.readline()  # type: ignore[union-attr]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    config = load_config(tmp_path / "baton.yaml", environ={})
+    assert "trello-delivery" in [s.name for s in config.sources]
+
+
+def test_an_unknown_organisation_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "baton", "sandbox", "serve", "--org", "zoo",
+                           "--dir", str(tmp_path)], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert all(word in done.stderr for word in ("'zoo'", "'agency'", "'consultancy'"))
