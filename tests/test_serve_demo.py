@@ -4,6 +4,8 @@ never touches the files of one that is running: one line and a documented exit c
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import requests
@@ -54,13 +56,28 @@ def test_serve_answers_on_the_socket_it_checked(tmp_path: Path) -> None:
         assert second.exit_code == 2 and "is in use" in second.output
 
 
-def alerts_seen_with(url: str) -> list[str]:
-    """The demo's alert titles through its API, signed in with the printed token."""
-    base, token = re.fullmatch(r"(http://[^/]+)/login\?token=(\S+)", url.strip()).groups()  # type: ignore[union-attr]
-    answer = requests.get(f"{base}/api/v1/alerts", timeout=10,
-                          headers={"Authorization": f"Bearer {token}"})
+def alerts_seen_with(url: str, folder: Path) -> list[str]:
+    """The demo's alert titles through its API, with an API token issued for the demo's
+    admin from its own config (the printed sign-in link is not an API token)."""
+    base = re.fullmatch(r"(http://[^/]+)/login\?token=\S+", url.strip()).group(1)  # type: ignore[union-attr]
+    issued = subprocess.run(
+        [sys.executable, "-m", "baton", "users", "token", "demo", "--api", "--config",
+         str(folder / "baton.yaml")], capture_output=True, text=True, timeout=60, check=True)
+    answer = requests.get(f"{base}/api/v1/alerts", timeout=10, headers={
+        "Authorization": f"Bearer {issued.stdout.strip()}"})
     assert answer.status_code == 200, answer.text
     return sorted(a["title"] for a in answer.json()["alerts"])
+
+
+def signs_in(url: str) -> bool:
+    """Whether the printed link still signs a browser in (it works once)."""
+    browser = requests.Session()
+    form = browser.get(url.strip(), timeout=10)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert csrf is not None, form.text
+    answer = browser.post(form.url, data={"csrf": csrf.group(1)}, timeout=10,
+                          allow_redirects=False)
+    return answer.status_code == 303
 
 
 def test_a_second_demo_leaves_the_running_one_alone(tmp_path: Path) -> None:
@@ -68,7 +85,7 @@ def test_a_second_demo_leaves_the_running_one_alone(tmp_path: Path) -> None:
     first = baton("demo", "--dir", str(folder), "--port", str(free_port()))
     with running(first) as lines:
         url = lines.until("/login?token=")
-        before = alerts_seen_with(url)
+        before = alerts_seen_with(url, folder)
         database = (folder / "baton.db").stat()
         second = baton("demo", "--dir", str(folder), "--port", str(free_port()))
         try:
@@ -81,7 +98,8 @@ def test_a_second_demo_leaves_the_running_one_alone(tmp_path: Path) -> None:
                             rf"{first.pid} on .+\); use it, stop it with Ctrl-C, or pass "
                             r"another --dir and --port", line), line
         assert (folder / "baton.db").stat().st_ino == database.st_ino
-        assert alerts_seen_with(url) == before and len(before) >= 13
+        assert alerts_seen_with(url, folder) == before and len(before) >= 13
+        assert signs_in(url) and not signs_in(url)
         assert {p.name: p.stat().st_mode & 0o777 for p in
                 [folder / "baton.yaml", folder / "baton.db", folder / "tls" / "server.key"]
                 } == {"baton.yaml": 0o600, "baton.db": 0o600, "server.key": 0o600}

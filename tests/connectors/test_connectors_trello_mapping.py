@@ -267,6 +267,7 @@ def test_uploaded_image_attachment_is_a_link_target_url(engine: Engine) -> None:
         "project_external_id": BOARD, "section": "Trello Starter Guide",
         "parent_external_id": None, "start_on": None, "due_on": None, "due_at": None,
         "completed_at": None, "estimate_hours": None, "estimate_from": None,
+        "project_external_ids": [],
         "contact_external_id": None, "account_external_id": None, "deal_external_id": None}
     found = list(stored_urls(engine, task)[("task", SOURCE, IMAGE_CARD)].items())
     assert found[-1] == (download, LinkMethod.url_in_attachment)
