@@ -20,6 +20,8 @@ import unicodedata
 from collections import defaultdict
 from typing import Generic, TypeVar
 
+from model.record_ids import salesforce_id18
+
 T = TypeVar("T")
 
 Words = tuple[str, ...]
@@ -34,7 +36,6 @@ LEGAL_FORMS = frozenset({
     "limited", "plc", "gmbh", "mbh", "ag", "kg", "ev", "sa", "sas", "sarl", "srl", "spa", "bv",
     "nv", "oy", "ab", "as", "pty",
 })
-ID_SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
 
 def words(text: str) -> Words:
@@ -57,38 +58,10 @@ def name_words(name: str) -> Words:
 
 
 def salesforce_id15(value: str) -> str | None:
-    """The case-sensitive 15-character form of a Salesforce record id, or None.
-
-    An 18-character id's last three characters encode which of the first
-    fifteen are upper case, so it may be written in any case (a lowercased link
-    still names its record); a 15-character id is only itself."""
-    if not (value.isascii() and value.isalnum()):
-        return None
-    if len(value) == 15:
-        return value
-    if len(value) != 18:
-        return None
-    chars: list[str] = []
-    for chunk in range(3):
-        bits = ID_SUFFIX_ALPHABET.find(value[15 + chunk].upper())
-        if bits < 0:
-            return None
-        for position, char in enumerate(value[chunk * 5:chunk * 5 + 5]):
-            upper = bool(bits >> position & 1)
-            if upper and not char.isalpha():
-                return None
-            chars.append(char.upper() if upper else char.lower())
-    return "".join(chars)
-
-
-def salesforce_id18(id15: str) -> str:
-    """The 18-character form of a 15-character id (its case, encoded as a suffix)."""
-    suffix = ""
-    for chunk in range(3):
-        bits = sum(1 << position for position, char in enumerate(id15[chunk * 5:chunk * 5 + 5])
-                   if "A" <= char <= "Z")
-        suffix += ID_SUFFIX_ALPHABET[bits]
-    return id15 + suffix
+    """The case-sensitive 15-character form of a Salesforce record id, or None. An
+    18-character id may be written in any case: its suffix restores the case."""
+    full = salesforce_id18(value)
+    return full[:15] if full else None
 
 
 class PhraseIndex(Generic[T]):
@@ -140,10 +113,11 @@ class SalesforceIdIndex(Generic[T]):
 
     def add(self, record_id: str, target: T) -> None:
         self._by_value[record_id].append(target)
-        id15 = salesforce_id15(record_id)
-        if id15 is None:
+        full = salesforce_id18(record_id)
+        if full is None:
             return
-        self._by_word[salesforce_id18(id15).casefold()].append((None, target))
+        id15 = full[:15]
+        self._by_word[full.casefold()].append((None, target))
         self._by_word[id15.casefold()].append((id15, target))
         if id15 != record_id:
             self._by_value[id15].append(target)

@@ -28,6 +28,8 @@ import binascii
 import re
 from urllib.parse import parse_qsl, unquote
 
+from model.record_ids import salesforce_id18
+
 Key = tuple[str, str]
 ASANA_TASK, ASANA_PROJECT = "asana:task", "asana:project"
 TRELLO_CARD, TRELLO_BOARD = "trello:card", "trello:board"
@@ -39,12 +41,8 @@ URL_PARTS = re.compile(r"https?://(?P<netloc>[^/?#]*)(?P<path>[^?#]*)(?:\?(?P<qu
                        r"(?:#(?P<fragment>.*))?", re.IGNORECASE)
 TRELLO_ID = re.compile(r"[0-9a-fA-F]{24}")
 TRELLO_SHORT_LINK = re.compile(r"[A-Za-z0-9]{6,12}")
-SALESFORCE_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
 TRELLO_DOMAINS, ASANA_DOMAINS = (".trello.com",), (".asana.com",)
 SALESFORCE_DOMAINS = (".salesforce.com", ".force.com", ".cloudforce.com", ".salesforce-setup.com")
-CHECKSUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-UPPER_BITS = str.maketrans({c: "1" if c.isupper() else "0" for c in
-                            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"})
 GOOGLE_CALENDAR_HOSTS = frozenset({"www.google.com", "google.com", "calendar.google.com"})
 
 
@@ -83,40 +81,6 @@ def record_keys(tool: str | None, kind: str, external_id: str, url: str | None) 
     if tool == "google" and kind == "event":
         return [(GOOGLE_EVENT, external_id.rsplit("/", 1)[-1])]
     return [(EXACT_URL, url)] if url else []
-
-
-def salesforce_id18(value: str) -> str | None:
-    """The 18-character form of a Salesforce id, or None if `value` is not one.
-
-    The first 15 characters are case-sensitive; the 3 added ones encode, five
-    characters each, which of them are upper case. So a 15-character id gains
-    its suffix, and an 18-character id whose case was lost (a lowercased URL)
-    gets it back from the suffix; a suffix that disagrees with its id is no id.
-    """
-    if not SALESFORCE_ID.fullmatch(value):
-        return None
-    checksum = _checksum(value[:15])
-    if len(value) == 15 or value[15:].upper() == checksum:
-        return value[:15] + checksum
-    head = _apply_case(value[:15], value[15:].upper())
-    return None if head is None else head + _checksum(head)
-
-
-def _checksum(head: str) -> str:
-    upper = head.translate(UPPER_BITS)[::-1]  # "1" per upper-case letter, last first
-    return "".join(CHECKSUM[int(upper[n:n + 5], 2)] for n in (10, 5, 0))
-
-
-def _apply_case(head: str, suffix: str) -> str | None:
-    chars = []
-    for n, code in enumerate(suffix):
-        bits = CHECKSUM.find(code)
-        if bits < 0:
-            return None
-        chunk = head[5 * n:5 * n + 5]
-        chars += [c.upper() if bits >> i & 1 else c.lower() for i, c in enumerate(chunk)]
-    fixed = "".join(chars)
-    return fixed if _checksum(fixed) == suffix else None
 
 
 def _segments(path: str) -> list[str]:

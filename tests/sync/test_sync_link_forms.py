@@ -30,7 +30,7 @@ from connectors.salesforce.mapping import MapContext as SalesforceContext
 from connectors.salesforce.mapping import map_account, map_contact, map_opportunity
 from connectors.trello.mapping import CardContext, map_board, map_card
 from connectors.trello.mapping import MapContext as TrelloContext
-from sync.link_forms import salesforce_id18
+from model.record_ids import salesforce_id18
 from sync.link_text import urls_in
 from sync.links import RecordIndex, Ref
 
