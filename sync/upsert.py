@@ -23,10 +23,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-CHANGE_COLUMNS = ("raw", "state", "deleted_at", "url", "estimate_hours", "estimate_from")
+CHANGE_COLUMNS = ("raw", "state", "deleted_at", "url", "estimate_hours", "estimate_from",
+                  "section")
 """A difference in any of these means the source changed the record. A task's effort
-also depends on what is not in its payload (a Trello board's custom field definitions,
-the configured `estimate_field`), so it is compared itself."""
+and section also depend on what is not in its payload (a Trello board's custom field
+definitions and list names, the configured `estimate_field`), so they are compared
+themselves."""
 
 
 def _insert(connection: Connection, table: sa.Table) -> Any:

@@ -148,6 +148,16 @@ class TrelloState:
                     "old": {"closed": old}, "board": self._board_ref(board)}
             self._record("updateList", board, data, by)
 
+    def rename_list(self, list_id: str, name: str, *, by: str | None = None) -> None:
+        """Rename a list: an `updateList` action; its cards' payloads do not change."""
+        with self.lock:
+            trello_list = self.lists[list_id]
+            old, trello_list.name = trello_list.name, name
+            board = self.boards[trello_list.board_id]
+            data = {"list": self._list_ref(trello_list), "old": {"name": old},
+                    "board": self._board_ref(board)}
+            self._record("updateList", board, data, by)
+
     def add_label(self, board_id: str, name: str, color: str | None) -> str:
         with self.lock:
             label = Label(self._new_id(), board_id, name, color)
