@@ -18,30 +18,7 @@ from sqlmodel import Session
 from baton import database
 from baton.config import BatonConfig
 from baton.sources import AsanaSource, Source, TrelloSource
-from sync.status import EffortStatus, effort
-
-NO_FIELD_HINT = "no effort field found: name it with estimate_field in baton.yaml"
-
-
-def effort_line(entry: EffortStatus, configurable: bool = True) -> str:
-    """`effort asana-main: 14 open tasks; estimates from "Estimate (h)" (hours) on 11;
-    3 without an estimate ("Estimate (h)" (hours) empty on 2, no effort field on 1)`.
-    The hint to name the field is only for sources that take `estimate_field`."""
-    parts = [f"{entry.open_tasks} open task{'s' if entry.open_tasks != 1 else ''}"]
-    if entry.by_field:
-        parts.append("estimates from " + ", ".join(
-            f"{name} on {count}" for name, count in _biggest_first(entry.by_field)))
-    if entry.without_estimate:
-        why = [f"{name} empty on {count}" for name, count in _biggest_first(entry.empty)]
-        why += [f"no effort field on {entry.no_field}"] if entry.no_field else []
-        parts.append(f"{entry.without_estimate} without an estimate ({', '.join(why)})")
-    if configurable and not entry.by_field and not entry.empty:
-        parts.append(NO_FIELD_HINT)
-    return f"effort {entry.source}: " + "; ".join(parts)
-
-
-def _biggest_first(counts: dict[str, int]) -> list[tuple[str, int]]:
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+from sync.status import CONFIGURABLE_TYPES, effort
 
 
 def stored_effort(engine: Engine, sources: Sequence[Source]) -> list[str] | None:
@@ -50,9 +27,9 @@ def stored_effort(engine: Engine, sources: Sequence[Source]) -> list[str] | None
     if not inspector.has_table("task") or "estimate_from" not in {
             column["name"] for column in inspector.get_columns("task")}:
         return None
-    configurable = {s.name for s in sources if isinstance(s, AsanaSource | TrelloSource)}
+    configurable = {s.name for s in sources if s.type in CONFIGURABLE_TYPES}
     with Session(engine) as session:
-        return [effort_line(entry, entry.source in configurable)
+        return [entry.describe(entry.source in configurable)
                 for entry in effort(session, [s.name for s in sources])]
 
 

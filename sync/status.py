@@ -70,6 +70,32 @@ class EffortStatus:
     def without_estimate(self) -> int:
         return sum(self.empty.values()) + self.no_field
 
+    def describe(self, configurable: bool = True) -> str:
+        """`effort asana-main: 14 open tasks; estimates from "Estimate (h)" (hours) on 11;
+        3 without an estimate ("Estimate (h)" (hours) empty on 2, no effort field on 1)`,
+        as `baton status` and the sync status page say it. The hint to name the field is
+        only for sources that take `estimate_field` (`configurable`)."""
+        parts = [f"{self.open_tasks} open task{'s' if self.open_tasks != 1 else ''}"]
+        if self.by_field:
+            parts.append("estimates from " + ", ".join(
+                f"{name} on {count}" for name, count in _biggest_first(self.by_field)))
+        if self.without_estimate:
+            why = [f"{name} empty on {count}" for name, count in _biggest_first(self.empty)]
+            why += [f"no effort field on {self.no_field}"] if self.no_field else []
+            parts.append(f"{self.without_estimate} without an estimate ({', '.join(why)})")
+        if configurable and not self.by_field and not self.empty:
+            parts.append(NO_FIELD_HINT)
+        return f"effort {self.source}: " + "; ".join(parts)
+
+
+NO_FIELD_HINT = "no effort field found: name it with estimate_field in baton.yaml"
+CONFIGURABLE_TYPES = frozenset({"asana", "trello"})
+"""Source types whose config takes `estimate_field`."""
+
+
+def _biggest_first(counts: dict[str, int]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
 
 def effort(session: Session, sources: Sequence[str]) -> list[EffortStatus]:
     """One entry per configured source that has open tasks, in config order."""

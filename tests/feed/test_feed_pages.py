@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from feed.users import Role
 from feed.workload import Week, bars
-from model import Event, EventKind, RunStatus, SyncRun, TaskAssignee
-from tests.feed.feed_factories import NOW, alert, browser_for, person, task
+from model import Event, EventKind, RecordState, RunStatus, SyncRun, TaskAssignee
+from tests.feed.feed_factories import NOW, alert, browser_for, person, source_state, task
 
 
 def test_workload_shows_committed_hours_against_capacity(app: FastAPI,
@@ -56,3 +56,22 @@ def test_status_page_says_what_to_do(app: FastAPI, feed_engine: Engine) -> None:
     assert page.status_code == 200
     assert "never synced: run `baton sync --source asana-main`" in page.text
     assert "fix the error shown" in page.text and "HTTP 401 invalid token" in page.text
+
+
+def test_status_page_says_where_effort_came_from(app: FastAPI, feed_engine: Engine) -> None:
+    """The same effort lines as `baton status`: which field held estimates at the last
+    sync, and how many open tasks have none (done tasks are not counted)."""
+    field = '"Effort (days)" (days)'
+    with Session(feed_engine) as session:
+        source_state(session, "asana-main", NOW)
+        task(session, "t1", estimate_hours=16.0, estimate_from=field)
+        task(session, "t2", estimate_from=field)
+        task(session, "t3")
+        task(session, "t4", estimate_hours=8.0, estimate_from=field,
+             state=RecordState.completed)
+        session.commit()
+    page = browser_for(app, feed_engine, Role.viewer).client.get("/status")
+    assert page.status_code == 200
+    assert ("effort asana-main: 3 open tasks; estimates from &#34;Effort (days)&#34; (days) "
+            "on 1; 2 without an estimate (&#34;Effort (days)&#34; (days) empty on 1, "
+            "no effort field on 1)") in page.text
