@@ -124,4 +124,4 @@ def build_connector(source: Source, now: datetime, horizon: Horizon = NOTHING) -
                 source.name, source.instance_url, SalesforceAuth(**_plain(source.auth)),
                 ca_bundle=str(source.ca_bundle) if source.ca_bundle else None,
                 api_version=source.api_version, timeout_seconds=source.timeout_seconds,
-                now=clock)
+                bulk_threshold_records=source.bulk_threshold_records, now=clock)

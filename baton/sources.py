@@ -125,6 +125,9 @@ class SalesforceSource(SourceBase):
     ca_bundle: Path | None = Field(None, description="CA file for private instances; wins "
                                                      "over REQUESTS_CA_BUNDLE")
     api_version: str = Field("60.0", pattern=r"^\d+\.\d$")
+    bulk_threshold_records: int | None = Field(100_000, ge=0, description=(
+        "a full listing of an object with more records than this runs as a Bulk API 2.0 "
+        "query job instead of REST pages; null = always REST"))
 
 
 Source = Annotated[AsanaSource | TrelloSource | GoogleSource | SalesforceSource,

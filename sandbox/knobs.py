@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-FaultKind = Literal["status", "delay", "malformed", "truncated"]
+FaultKind = Literal["status", "delay", "malformed", "truncated", "failed_job"]
 MalformedForm = Literal["default", "id_missing", "id_null", "id_wrong_type", "not_object"]
 """How a `malformed` fault breaks a record: `default` is the replica's own breakage (its
 doc says which); the others are the forms a record's id takes when a tool or a proxy
@@ -118,6 +118,11 @@ class Knobs:
 
     def truncate_next(self, n: int = 1, path_contains: str | None = None) -> None:
         self.add(Fault("truncated", n, path_contains))
+
+    def fail_job_next(self, n: int = 1, query_contains: str | None = None) -> None:
+        """The next `n` asynchronous jobs (Salesforce Bulk API 2.0 queries) whose query
+        contains `query_contains` end in state Failed when they run."""
+        self.add(Fault("failed_job", n, query_contains))
 
     def take(self, kind: FaultKind, path: str) -> Fault | None:
         """Consume one use of the first queued fault of `kind` matching `path`."""

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from connectors.batch import Batch
 from connectors.policy import CallPolicy
+from connectors.salesforce.bulk import DEFAULT_THRESHOLD_RECORDS, BulkReader
 from connectors.salesforce.client import Auth, SalesforceClient
 from connectors.salesforce.mapping import MapContext
 from connectors.salesforce.streams import BY_NAME, STREAMS, StreamPull
@@ -28,6 +29,7 @@ class SalesforceConnector:
     def __init__(self, source: str, instance_url: str, auth: Auth, *,
                  ca_bundle: str | None = None, api_version: str = "60.0",
                  timeout_seconds: float = 30.0, lookback_minutes: int = 5,
+                 bulk_threshold_records: int | None = DEFAULT_THRESHOLD_RECORDS,
                  policy: CallPolicy | None = None,
                  now: Callable[[], datetime] = utc_now) -> None:
         self.source = source
@@ -36,6 +38,7 @@ class SalesforceConnector:
                                        api_version=api_version,
                                        timeout_seconds=timeout_seconds, policy=self.policy)
         self.ctx = MapContext(source=source, instance_url=instance_url)
+        self.bulk = BulkReader(self.client, bulk_threshold_records)
         self.lookback = timedelta(minutes=lookback_minutes)
         self.now = now
 
@@ -50,7 +53,8 @@ class SalesforceConnector:
             raise ValueError(f"unknown Salesforce stream {stream!r}; have {self.streams()}")
         signpost = self.now().replace(microsecond=0)
         puller = StreamPull(self.client, self.ctx, BY_NAME[stream], cursors.get(stream),
-                            full=full, signpost=signpost, lookback=self.lookback)
+                            full=full, signpost=signpost, lookback=self.lookback,
+                            bulk=self.bulk)
         yield from puller.batches()
 
     def close(self) -> None:

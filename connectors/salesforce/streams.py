@@ -24,6 +24,8 @@ Every stream is one sObject read by SOQL ordered by (SystemModstamp, Id):
 * **Paging**: `nextRecordsUrl` until `done`, batchSize 2000 (the maximum); a
   repeated URL raises. An expired query locator re-runs the query from the
   highest stamp seen (rows are ordered by it, so nothing is skipped).
+* **Bulk**: a full listing larger than the configured threshold (the first page's
+  `totalSize`) continues as a Bulk API 2.0 query job instead (`bulk.py`).
 * **Unmappable rows** are quarantined under their Id — read from
   `attributes.url` when `Id` itself is missing or not a string — and make a full
   listing incomplete (`connectors.listing`): it tombstones nothing.
@@ -41,6 +43,7 @@ from typing import Any
 from connectors.batch import Batch, Scope
 from connectors.errors import CursorExpired, RecordInvalid
 from connectors.listing import Listing, quarantine, text_id
+from connectors.salesforce.bulk import BulkReader
 from connectors.salesforce.client import PagingLoop, SalesforceClient
 from connectors.salesforce.mapping import (
     MapContext,
@@ -115,10 +118,10 @@ def parse_cursor(text: str | None) -> datetime | None:
         return None
 
 
-def soql(stream: Stream, lower_bound: datetime | None) -> str:
+def soql(stream: Stream, lower_bound: datetime | None, *, ordered: bool = True) -> str:
     where = f" WHERE SystemModstamp >= {format_cursor(lower_bound)}" if lower_bound else ""
-    return (f"SELECT {', '.join(stream.fields)} FROM {stream.sobject}{where} "
-            "ORDER BY SystemModstamp, Id")
+    order = " ORDER BY SystemModstamp, Id" if ordered else ""
+    return f"SELECT {', '.join(stream.fields)} FROM {stream.sobject}{where}{order}"
 
 
 @dataclass
@@ -146,8 +149,9 @@ class StreamPull:
 
     def __init__(self, client: SalesforceClient, ctx: MapContext, stream: Stream,
                  stored: str | None, *, full: bool, signpost: datetime,
-                 lookback: timedelta) -> None:
+                 lookback: timedelta, bulk: BulkReader | None = None) -> None:
         self.client, self.ctx, self.stream, self.lookback = client, ctx, stream, lookback
+        self.bulk = bulk
         since = None if full else parse_cursor(stored)
         if since is not None and stream.kind and self._expired(since, signpost):
             log.info("%s: %s cursor %s is older than the recycle bin; listing in full",
@@ -178,6 +182,9 @@ class StreamPull:
     def _pages(self, lower: datetime | None) -> Iterator[tuple[dict[str, Any], bool]]:
         page = self.client.query_page(soql(self.stream, lower),
                                       include_deleted=self.stream.include_deleted)
+        if lower is None and self.bulk is not None and self.bulk.wanted(page):
+            yield from self.bulk.pages(self.stream, soql(self.stream, None, ordered=False))
+            return
         seen_urls: set[str] = set()
         while True:
             url = page.get("nextRecordsUrl")
@@ -195,6 +202,7 @@ class StreamPull:
         batch = Batch(stream=self.stream.name)
         for raw in page.get("records") or []:
             self._take(batch, raw)
+        batch.quarantined.extend(page.get("quarantined") or [])  # rows Bulk could not read
         calls = self.client.policy.calls
         batch.api_calls, self.progress.calls_reported = (
             calls - self.progress.calls_reported, calls)

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp
 
 from sandbox.knobs import KnobsMiddleware, admin_router
-from sandbox.salesforce import cursors, query, resources, soql
+from sandbox.salesforce import bulk, cursors, query, resources, soql
 from sandbox.salesforce.admin import state_router
 from sandbox.salesforce.schema import lookup_object
 from sandbox.salesforce.state import SalesforceState
@@ -179,6 +179,7 @@ def create_app(state: SalesforceState) -> ASGIApp:
     for path, endpoint in routes:
         for variant in (path, path + "/"):
             app.add_api_route(variant, endpoint, methods=["GET"])
+    bulk.add_routes(app, state, sf_error)
 
     @app.api_route("/{anything:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     def not_found(anything: str) -> Response:
