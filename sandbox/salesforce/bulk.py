@@ -9,7 +9,7 @@ same 400 error array as the REST query resource. A job then moves on as it is po
 `JobComplete`, or `Failed` with an `errorMessage` when a `failed_job` fault is queued
 for it (`Knobs.fail_job_next`, matched against the job's SOQL), which is how a real job
 fails at run time (e.g. "Retried more than 15 times"). The rows are a snapshot taken
-when the job completes.
+when the job completes. The `malformed` and `truncated` faults apply to results sets.
 
 Results (`GET .../jobs/query/{id}/results?maxRecords=N&locator=L`) are CSV in the
 requested column order, every set with its header row; `Sforce-NumberOfRecords` counts
@@ -183,7 +183,7 @@ def add_routes(app: FastAPI, state: SalesforceState, error: ErrorResponse) -> No
                 run_job(state, job)
         return JSONResponse(job.info(), 200)
 
-    def results(version: str, job_id: str, locator: str | None = None,
+    def results(request: Request, version: str, job_id: str, locator: str | None = None,
                 maxRecords: str | None = None) -> Response:  # the API spells it so
         job = jobs.by_id.get(job_id)
         if (answer := refused(version)) is not None or job is None:
@@ -198,9 +198,15 @@ def add_routes(app: FastAPI, state: SalesforceState, error: ErrorResponse) -> No
             return error(state, 400, "INVALIDLOCATOR", f"Invalid locator: {locator}")
         end = min(len(job.rows), start + (size or DEFAULT_MAX_RECORDS))
         header = [r.ref.dotted for r in job.plan.fields]
-        text = _csv(header, job.rows[start:end], DELIMITERS[job.column_delimiter],
-                    LINE_ENDINGS[job.line_ending])
-        return Response(text.encode(), 200, media_type="text/csv", headers={
+        rows = job.rows[start:end]
+        fault = state.knobs.take("malformed", request.url.path) if rows else None
+        if fault is not None:
+            rows = [_malformed(header, rows[0], fault.form), *rows[1:]]
+        body = _csv(header, rows, DELIMITERS[job.column_delimiter],
+                    LINE_ENDINGS[job.line_ending]).encode()
+        if state.knobs.take("truncated", request.url.path):
+            body = body[:len(body) // 2]
+        return Response(body, 200, media_type="text/csv", headers={
             "Sforce-NumberOfRecords": str(end - start),
             "Sforce-Locator": locator_of(end) if end < len(job.rows) else "null"})
 
@@ -225,6 +231,20 @@ def _csv(header: list[str], rows: list[list[str]], delimiter: str, newline: str)
     lines = [delimiter.join(quoted(v, is_header=True) for v in header)]
     lines += [delimiter.join(quoted(v, is_header=False) for v in row) for row in rows]
     return newline.join(lines) + newline
+
+
+def _malformed(header: list[str], row: list[str], form: str) -> list[str]:
+    """A row a client cannot read: its first datetime is not one (`default`), or its
+    Id is empty (the id forms; CSV has no types, so null and wrong-type read alike)."""
+    broken = list(row)
+    if form == "default":
+        stamp = next((i for i, v in enumerate(row) if v.endswith("Z") and "T" in v), None)
+        if stamp is not None:
+            broken[stamp] = "not-a-date"
+            return broken
+    if "Id" in header:
+        broken[header.index("Id")] = ""
+    return broken
 
 
 def _invalid_request(body: Any) -> str | None:
