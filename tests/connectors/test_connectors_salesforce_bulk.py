@@ -242,13 +242,15 @@ def test_incremental_pulls_stay_on_rest_after_a_bulk_full_listing(
     assert batches[-1].complete is None
 
 
-def test_results_come_in_sets_with_the_cursor_only_at_the_end(
+def test_results_come_in_sets_and_batches_with_the_cursor_only_at_the_end(
         bulk: SalesforceConnector, org: SalesforceState,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("connectors.salesforce.bulk.RESULT_SET_RECORDS", 2)
+    monkeypatch.setattr("connectors.salesforce.bulk.RESULT_SET_RECORDS", 3)
+    monkeypatch.setattr("connectors.salesforce.bulk.BATCH_RECORDS", 2)
     batches = pull(bulk, "accounts")
-    assert [len(b.records) + len(b.tombstones) for b in batches] == [2, 2, 1]
+    assert [len(b.records) + len(b.tombstones) for b in batches] == [2, 1, 2]
     assert [b.cursor is not None for b in batches] == [False, False, True]
+    assert org.knobs.counters["GET /services/data/v{version}/jobs/query/{job_id}/results"] == 2
     assert batches[-1].complete == Scope("account")
 
 
