@@ -129,6 +129,25 @@ def json_row(csv_row: dict[str, str], sobject: str, api_version: str) -> dict[st
     return row
 
 
+def read_page(header: list[str], rows: list[list[str]], sobject: str, api_version: str,
+              scrub: Callable[[str], str]) -> dict[str, Any]:
+    """A page as the REST loop takes it: `records` in REST's JSON form, `quarantined`
+    for rows that do not read (a value not of its type, a wrong number of columns)."""
+    records: list[dict[str, Any]] = []
+    quarantined: list[Quarantined] = []
+    for values in rows:
+        row = dict(zip(header, values, strict=False))
+        try:
+            if len(values) != len(header):
+                row = {"columns": header, "values": values}
+                raise ValueError(f"row has {len(values)} values for {len(header)} columns")
+            records.append(json_row(row, sobject, api_version))
+        except ValueError as error:
+            key = values[header.index("Id")] if "Id" in header[:len(values)] else None
+            quarantined.append(quarantine(row, key or None, RecordInvalid(str(error)), scrub))
+    return {"records": records, "quarantined": quarantined}
+
+
 @dataclass
 class ResultSet:
     header: list[str]
@@ -149,8 +168,7 @@ class BulkReader:
                 and total > self.threshold)
 
     def pages(self, stream: Stream, soql: str) -> Iterator[tuple[dict[str, Any], bool]]:
-        """(page, last) as the REST loop yields them: `records` in REST's JSON form,
-        `quarantined` for rows that did not convert."""
+        """(page, last) as the REST loop yields them (see `read_page`)."""
         what = f"{self.client.source}: {stream.name}"
         try:
             yield from self._listing(stream, soql, what)
@@ -172,28 +190,14 @@ class BulkReader:
             for start in starts:
                 chunk = result.rows[start:start + BATCH_RECORDS]
                 last = result.locator is None and start == starts[-1]
-                yield self._page(result.header, chunk, stream.sobject), last
+                yield read_page(result.header, chunk, stream.sobject,
+                                self.client.api_version, self.client.scrub), last
             if result.locator is None:
                 return
             if result.locator in seen:
                 raise PagingLoop(f"{what}: Sforce-Locator repeated; stopping instead of looping")
             seen.add(result.locator)
             locator = result.locator
-
-    def _page(self, header: list[str], rows: list[list[str]], sobject: str
-              ) -> dict[str, Any]:
-        records: list[dict[str, Any]] = []
-        quarantined: list[Quarantined] = []
-        for values in rows:
-            row = dict(zip(header, values, strict=False))
-            try:
-                if len(values) != len(header):
-                    raise ValueError(f"row has {len(values)} values for {len(header)} columns")
-                records.append(json_row(row, sobject, self.client.api_version))
-            except ValueError as error:
-                quarantined.append(quarantine(row, row.get("Id") or None, RecordInvalid(
-                    str(error)), self.client.scrub))
-        return {"records": records, "quarantined": quarantined}
 
     # -- calls ---------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from connectors.batch import Batch, Scope
 from connectors.errors import ConnectorError, SourceStopped
 from connectors.policy import CallPolicy
 from connectors.salesforce import Auth, SalesforceConnector
-from connectors.salesforce.bulk import FIELD_TYPES, BulkJobFailed, json_row
+from connectors.salesforce.bulk import FIELD_TYPES, BulkJobFailed, json_row, read_page
 from connectors.salesforce.mapping import parse_datetime
 from connectors.salesforce.streams import STREAMS
 from model import RunStatus
@@ -157,6 +157,23 @@ def test_csv_text_becomes_the_json_value_rest_sends(field: str, text: str,
 def test_text_not_of_its_fields_type_is_refused(field: str, text: str) -> None:
     with pytest.raises(ValueError):
         json_row({"Id": "001Sb0000000001AAA", field: text}, "Account", "60.0")
+
+
+@pytest.mark.parametrize(("values", "error", "key"), [
+    (["001Sb0000000001AAA", "maybe"], "not a CSV boolean: 'maybe'", "001Sb0000000001AAA"),
+    (["001Sb0000000001AAA"], "row has 1 values for 2 columns", "001Sb0000000001AAA"),
+    (["001Sb0000000001AAA", "true", "x"], "row has 3 values for 2 columns",
+     "001Sb0000000001AAA"),
+    ([], "row has 0 values for 2 columns", None),
+])
+def test_a_row_that_does_not_read_is_set_aside_with_the_others_read(
+        values: list[str], error: str, key: str | None) -> None:
+    good = ["001Sb0000000002AAA", "false"]
+    page = read_page(["Id", "IsDeleted"], [values, good], "Account", "60.0", str)
+    assert [r["Id"] for r in page["records"]] == ["001Sb0000000002AAA"]
+    (bad,) = page["quarantined"]
+    assert bad.error == error
+    assert bad.record_key == key if key else bad.record_key.startswith("sha256:")
 
 
 KINDS = {f.name: f.kind for name in ("Account", "Opportunity", "Event", "Task", "User")
