@@ -2,8 +2,8 @@
 
 Built with `simple-salesforce` on a `requests` session this package prepares
 (timeouts, TLS trust; see `client.py`). Streams, cursors and deletions are
-described in `streams.py`, mapping in `mapping.py`, the honest checklist in
-`connectors/salesforce.md`.
+described in `streams.py`, large full listings through Bulk API 2.0 in `bulk.py`,
+mapping in `mapping.py`, the honest checklist in `connectors/salesforce.md`.
 """
 
 from __future__ import annotations
