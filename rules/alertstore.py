@@ -1,0 +1,221 @@
+"""Alert rows for the lifecycle, read and written in bulk as plain values.
+
+An evaluation touches every alert, and the first one of an organisation opens
+tens of thousands: building an ORM object per alert and flushing one at a time
+cost more than the rules (issue 15). So `plan` reads `StoredAlert` rows with
+only the columns its decisions need, and what only a few decisions need (the
+subjects `resolve_reason` words, the sources a stale check compares, the
+newest history row a restore or a manual resolve reads) is read on demand for
+just those alerts. `Writes` collects what `apply` decides and writes it with
+one statement per kind of change: new alerts in one multi-row INSERT that
+returns their ids, updates grouped by the columns they set, history rows in
+one INSERT, in the order the steps were decided.
+
+`digest` fingerprints an alert's words (title, summary, subjects, evidence,
+sources, severity), so a run that finds the same thing again only moves
+`last_seen` instead of rewriting every column of every alert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from model import Alert, AlertEvent, AlertStatus, Severity
+from rules.findings import Firing
+
+ALERT: sa.Table = Alert.__table__  # type: ignore[attr-defined]
+EVENT: sa.Table = AlertEvent.__table__  # type: ignore[attr-defined]
+ACTOR = "baton"
+"""Who history rows written by evaluation name (people name themselves)."""
+CHUNK = 1000
+"""Ids or fingerprints per `IN (...)` list: well inside both backends' parameter limits."""
+
+
+@dataclass(frozen=True)
+class LastEvent:
+    """The newest history row of an alert: who last moved it, and from where."""
+
+    action: str
+    actor: str
+    from_status: AlertStatus | None
+
+
+@dataclass(slots=True)
+class StoredAlert:
+    """An alert as the lifecycle decides on it; the last four fields are read on demand."""
+
+    id: int
+    fingerprint: str
+    rule: str
+    severity: Severity
+    title: str
+    status: AlertStatus
+    snoozed_until: datetime | None
+    resolved_at: datetime | None
+    reopen_count: int
+    is_stale: bool
+    digest: str | None
+    sources: list[str] = field(default_factory=list)
+    subjects: list[dict[str, Any]] = field(default_factory=list)
+    latest: LastEvent | None = None
+    detailed: bool = False
+
+
+COLUMNS = tuple(ALERT.c[name] for name in (
+    "id", "fingerprint", "rule", "severity", "title", "status", "snoozed_until",
+    "resolved_at", "reopen_count", "is_stale", "digest"))
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
+class AlertReader:
+    """Reads stored alerts as `StoredAlert` rows inside the caller's transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def unresolved(self) -> dict[str, StoredAlert]:
+        """Every alert that is not resolved, by fingerprint: what a run may change."""
+        query = sa.select(*COLUMNS).where(ALERT.c.status != AlertStatus.resolved)
+        return {row[1]: StoredAlert(*row) for row in self.connection.execute(query)}
+
+    def resolved(self, fingerprints: Sequence[str]) -> dict[str, StoredAlert]:
+        """The resolved alerts among `fingerprints` (a finding back after a resolve)."""
+        found: dict[str, StoredAlert] = {}
+        for chunk in _chunks(fingerprints):
+            query = sa.select(*COLUMNS).where(ALERT.c.fingerprint.in_(chunk),
+                                              ALERT.c.status == AlertStatus.resolved)
+            found.update((row[1], StoredAlert(*row)) for row in self.connection.execute(query))
+        return found
+
+    def detail(self, alerts: Collection[StoredAlert]) -> None:
+        """Fill sources, subjects and the newest history row of `alerts`, in place."""
+        todo = {a.id: a for a in alerts if not a.detailed}
+        ids = sorted(todo)
+        for chunk in _chunks(ids):
+            query = sa.select(ALERT.c.id, ALERT.c.sources, ALERT.c.subjects).where(
+                ALERT.c.id.in_(chunk))
+            for alert_id, sources, subjects in self.connection.execute(query):
+                todo[alert_id].sources, todo[alert_id].subjects = sources, subjects
+            newest = sa.select(sa.func.max(EVENT.c.id)).where(
+                EVENT.c.alert_id.in_(chunk)).group_by(EVENT.c.alert_id)
+            query = sa.select(EVENT.c.alert_id, EVENT.c.action, EVENT.c.actor,
+                              EVENT.c.from_status).where(EVENT.c.id.in_(newest))
+            for alert_id, action, actor, from_status in self.connection.execute(query):
+                todo[alert_id].latest = LastEvent(action, actor, from_status)
+        for alert in todo.values():
+            alert.detailed = True
+
+
+def digest(firing: Firing) -> str:
+    """What the alert says, hashed. Built from the finding's dataclass reprs (stable
+    across processes for strings and None); a change to those classes only costs one
+    rewrite of every alert, never a missed one."""
+    finding = firing.finding
+    words = repr((firing.severity.value, finding.title, finding.summary, finding.subjects,
+                  finding.evidence, sorted(finding.sources)))
+    return hashlib.blake2b(words.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def words(firing: Firing, now: datetime) -> dict[str, Any]:
+    """The columns a firing annotates its alert with (and marks it seen and fresh)."""
+    finding = firing.finding
+    return {"severity": firing.severity, "title": finding.title, "summary": finding.summary,
+            "subjects": [s.to_dict() for s in finding.subjects],
+            "evidence": [e.to_dict() for e in finding.evidence],
+            "sources": sorted(finding.sources), "digest": digest(firing),
+            "last_seen": now, "sources_fresh_at": now, "is_stale": False}
+
+
+@dataclass
+class Writes:
+    """Everything one `apply` writes, collected first and written by `flush`."""
+
+    now: datetime
+    new: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changes: dict[int, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
+    events: list[tuple[int | str, dict[str, Any]]] = field(default_factory=list)
+    deleted: list[int] = field(default_factory=list)
+
+    def status_of(self, alert: StoredAlert) -> AlertStatus:
+        """The alert's status after what this run already decided for it (a restore)."""
+        return self.changes.get(alert.id, {}).get("status", alert.status)
+
+    def create(self, firing: Firing, status: AlertStatus,
+               snoozed_until: datetime | None = None) -> None:
+        self.new[firing.fingerprint] = {
+            "rule": firing.rule, "kind": firing.kind, "fingerprint": firing.fingerprint,
+            "status": status, "snoozed_until": snoozed_until, "first_seen": self.now,
+            "resolved_at": None, "reopen_count": 0, **words(firing, self.now)}
+
+    def annotate(self, alert: StoredAlert, firing: Firing) -> None:
+        """Mark seen; rewrite the words only when they changed (or a stale mark goes)."""
+        if alert.is_stale or alert.digest != digest(firing):
+            self.changes[alert.id].update(words(firing, self.now))
+        else:
+            self.changes[alert.id].update(last_seen=self.now, sources_fresh_at=self.now)
+
+    def set(self, alert: StoredAlert, **values: Any) -> None:
+        self.changes[alert.id].update(values)
+
+    def event(self, alert: StoredAlert | str, action: str, from_status: AlertStatus | None,
+              to_status: AlertStatus | None, note: str | None) -> None:
+        """A history row; `alert` is a fingerprint for an alert created in this run."""
+        ref = alert if isinstance(alert, str) else alert.id
+        self.events.append((ref, {"at": self.now, "actor": ACTOR, "action": action,
+                                  "from_status": from_status, "to_status": to_status,
+                                  "note": note or None}))
+
+    def delete(self, alert: StoredAlert) -> None:
+        self.deleted.append(alert.id)
+
+    def flush(self, connection: Connection) -> None:
+        ids = self._insert_alerts(connection)
+        self._update_alerts(connection)
+        gone = set(self.deleted)
+        for chunk in _chunks(self.deleted):
+            connection.execute(sa.delete(ALERT).where(ALERT.c.id.in_(chunk)))
+        rows = [{**row, "alert_id": ids[ref] if isinstance(ref, str) else ref}
+                for ref, row in self.events if ref not in gone]
+        if rows:
+            connection.execute(sa.insert(EVENT), rows)
+
+    def _insert_alerts(self, connection: Connection) -> dict[str, int]:
+        if not self.new:
+            return {}
+        statement = sa.insert(ALERT).returning(ALERT.c.id, ALERT.c.fingerprint)
+        return {fp: alert_id for alert_id, fp in
+                connection.execute(statement, list(self.new.values()))}
+
+    def _update_alerts(self, connection: Connection) -> None:
+        """One executemany per set of changed columns; alerts only seen again (the bulk of
+        a quiet run) in one `UPDATE … WHERE id IN` per chunk."""
+        seen = {"last_seen": self.now, "sources_fresh_at": self.now}
+        only_seen: list[int] = []
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        gone = set(self.deleted)
+        for alert_id, values in self.changes.items():
+            if alert_id in gone or not values:
+                continue
+            if values == seen:
+                only_seen.append(alert_id)
+                continue
+            groups[tuple(sorted(values))].append(
+                {"b_id": alert_id, **{f"v_{k}": v for k, v in values.items()}})
+        for chunk in _chunks(only_seen):
+            connection.execute(sa.update(ALERT).where(ALERT.c.id.in_(chunk)).values(seen))
+        for names, params in groups.items():
+            statement = sa.update(ALERT).where(ALERT.c.id == sa.bindparam("b_id")).values(
+                {name: sa.bindparam(f"v_{name}", type_=ALERT.c[name].type) for name in names})
+            connection.execute(statement, params)
