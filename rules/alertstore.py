@@ -19,14 +19,15 @@ sources, severity), so a run that finds the same thing again only moves
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 
 from model import Alert, AlertEvent, AlertStatus, Severity
 from rules.findings import Firing
@@ -118,24 +119,17 @@ class AlertReader:
             alert.detailed = True
 
 
-def digest(firing: Firing) -> str:
-    """What the alert says, hashed. Built from the finding's dataclass reprs (stable
-    across processes for strings and None); a change to those classes only costs one
-    rewrite of every alert, never a missed one."""
-    finding = firing.finding
-    words = repr((firing.severity.value, finding.title, finding.summary, finding.subjects,
-                  finding.evidence, sorted(finding.sources)))
-    return hashlib.blake2b(words.encode("utf-8"), digest_size=16).hexdigest()
-
-
 def words(firing: Firing, now: datetime) -> dict[str, Any]:
-    """The columns a firing annotates its alert with (and marks it seen and fresh)."""
+    """The columns a firing annotates its alert with (and marks it seen and fresh), with
+    `digest`: a hash of the words, which `Writes.annotate` compares with the stored one."""
     finding = firing.finding
-    return {"severity": firing.severity, "title": finding.title, "summary": finding.summary,
+    said = {"severity": firing.severity, "title": finding.title, "summary": finding.summary,
             "subjects": [s.to_dict() for s in finding.subjects],
             "evidence": [e.to_dict() for e in finding.evidence],
-            "sources": sorted(finding.sources), "digest": digest(firing),
-            "last_seen": now, "sources_fresh_at": now, "is_stale": False}
+            "sources": sorted(finding.sources)}
+    text = json.dumps(list(said.values()))
+    said["digest"] = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    return {**said, "last_seen": now, "sources_fresh_at": now, "is_stale": False}
 
 
 @dataclass
@@ -161,8 +155,9 @@ class Writes:
 
     def annotate(self, alert: StoredAlert, firing: Firing) -> None:
         """Mark seen; rewrite the words only when they changed (or a stale mark goes)."""
-        if alert.is_stale or alert.digest != digest(firing):
-            self.changes[alert.id].update(words(firing, self.now))
+        said = words(firing, self.now)
+        if alert.is_stale or alert.digest != said["digest"]:
+            self.changes[alert.id].update(said)
         else:
             self.changes[alert.id].update(last_seen=self.now, sources_fresh_at=self.now)
 
@@ -189,14 +184,14 @@ class Writes:
         rows = [{**row, "alert_id": ids[ref] if isinstance(ref, str) else ref}
                 for ref, row in self.events if ref not in gone]
         if rows:
-            connection.execute(sa.insert(EVENT), rows)
+            insert_rows(connection, EVENT, rows)
 
     def _insert_alerts(self, connection: Connection) -> dict[str, int]:
         if not self.new:
             return {}
-        statement = sa.insert(ALERT).returning(ALERT.c.id, ALERT.c.fingerprint)
-        return {fp: alert_id for alert_id, fp in
-                connection.execute(statement, list(self.new.values()))}
+        inserted = insert_rows(connection, ALERT, list(self.new.values()),
+                               (ALERT.c.id, ALERT.c.fingerprint))
+        return {fp: alert_id for alert_id, fp in inserted}
 
     def _update_alerts(self, connection: Connection) -> None:
         """One executemany per set of changed columns; alerts only seen again (the bulk of
@@ -219,3 +214,32 @@ class Writes:
             statement = sa.update(ALERT).where(ALERT.c.id == sa.bindparam("b_id")).values(
                 {name: sa.bindparam(f"v_{name}", type_=ALERT.c[name].type) for name in names})
             connection.execute(statement, params)
+
+
+def insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, Any]],
+                returning: tuple[sa.Column[Any], ...] = ()) -> CursorResult[Any]:
+    """INSERT many rows (all with the same keys) in one go. SQLite takes them as one
+    executemany. PostgreSQL takes them as one JSON document read by `json_to_recordset`:
+    psycopg re-parses the text of every multi-row VALUES batch and dumps array
+    parameters in Python (either was most of the time of opening 10k alerts), while
+    the json module encodes the whole batch in C."""
+    if connection.dialect.name != "postgresql":
+        statement = sa.insert(table)
+        return connection.execute(statement.returning(*returning) if returning else statement,
+                                  rows)
+    names = list(rows[0])
+    document = json.dumps(rows, default=_utc_text)
+    record = sa.func.json_to_recordset(sa.cast(sa.literal(document, sa.Text), sa.JSON))
+    source = record.table_valued(*(sa.column(n, table.c[n].type) for n in names)
+                                 ).render_derived("r", with_types=True)
+    statement = sa.insert(table).from_select(names, sa.select(*(source.c[n] for n in names)))
+    return connection.execute(statement.returning(*returning) if returning else statement)
+
+
+def _utc_text(value: Any) -> str:
+    """Timestamps in a JSON batch: refused naive, sent as UTC (as `UTCDateTime` does)."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"cannot write {type(value).__name__} in a batch")
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value.isoformat()} given; baton stores UTC only")
+    return value.astimezone(UTC).isoformat()

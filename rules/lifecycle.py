@@ -95,7 +95,7 @@ def plan(state: State, firings: Iterable[Firing], config: RulesConfig, now: date
         alert = found.get(fp)
         restore = _restore_to(alert)
         step = _for_firing(state, firing, alert, restore, config, now)
-        steps.append(replace(step, restore=restore))
+        steps.append(replace(step, restore=restore) if restore else step)
     for fingerprint, alert in sorted(state.alerts.items()):
         if fingerprint in unique or alert.status is AlertStatus.resolved:
             continue
@@ -106,7 +106,7 @@ def plan(state: State, firings: Iterable[Firing], config: RulesConfig, now: date
             continue
         restore = _restore_to(alert)
         step = _for_quiet_alert(state, alert, restore or alert.status, resolve_reason)
-        steps.append(replace(step, restore=restore))
+        steps.append(replace(step, restore=restore) if restore else step)
     return steps
 
 
