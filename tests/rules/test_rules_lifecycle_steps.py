@@ -102,7 +102,8 @@ CASES = [
     Case("open-silenced", "silence", rule="hushed", stored=None, after=seen(status="silenced"),
          events=(("silence", None, "silenced", SILENCE_NOTE),)),
     Case("held-new-on-stale-data", "held", stored=None, stale=True, after=None),
-    Case("keep-unchanged", "keep", stored=stored(), after=seen(status="open", first_seen=FIRST_SEEN)),
+    Case("keep-unchanged", "keep", stored=stored(),
+         after=seen(status="open", first_seen=FIRST_SEEN)),
     Case("keep-reworded", "keep", stored=stored(title="Old words", digest="old"),
          after=seen(status="open")),
     Case("keep-row-without-digest", "keep", stored=stored(digest=None), after=seen()),
@@ -344,10 +345,16 @@ def test_a_second_run_with_the_same_firings_writes_no_history_and_keeps_every_wo
 
 @both_backends
 def test_the_history_rows_of_new_alerts_point_at_their_own_alert(session: Session) -> None:
-    """Ids come back from the multi-row INSERT; each open row must name its own alert."""
-    batch = synthetic_firings(1200)
-    run(session, batch, parse_rules("rules:\n  - {id: late, kind: overdue}\n", "r"), NOW,
-        set(), {"asana-main": NOW})
-    pairs = session.execute(sa.select(Alert.title, AlertEvent.action).join(
+    """Ids come back from the multi-row INSERT: opened, pending and silenced alerts created
+    in one run each carry exactly their own first history row."""
+    rules = ("late", "slow", "hushed")
+    batch = [Firing(rules[i % 3], f.kind, f.severity, f.finding)
+             for i, f in enumerate(synthetic_firings(1200))]
+    run(session, batch, RULES, NOW, set(), {"asana-main": NOW})
+    first = {AlertStatus.open: "open", AlertStatus.pending: "pending",
+             AlertStatus.silenced: "silence"}
+    pairs = session.execute(sa.select(Alert.status, Alert.rule, AlertEvent.action).join(
         AlertEvent, col(AlertEvent.alert_id) == col(Alert.id))).all()
-    assert sorted(pairs) == sorted((f.finding.title, "open") for f in batch)
+    assert len(pairs) == 1200
+    assert {(rule, first[status] == action) for status, rule, action in pairs} == {
+        (rule, True) for rule in rules}
