@@ -63,7 +63,12 @@ def _empty(engine: Engine) -> None:
 def measure(engine: Engine, n: int) -> float:
     """Seconds per opened alert when one run opens `n` alerts in an empty table."""
     _empty(engine)
-    return _run(engine, firings(n), parse_rules(RULES, "bench"), NOW) / n
+    seconds = _run(engine, firings(n), parse_rules(RULES, "bench"), NOW)
+    with engine.connect() as connection:
+        stored = connection.scalar(sa.select(sa.func.count()).select_from(Alert))
+    if stored != n:
+        raise RuntimeError(f"bench: {n} firings opened {stored} alerts")
+    return seconds / n
 
 
 def measure_rerun(engine: Engine, n: int) -> tuple[float, int]:

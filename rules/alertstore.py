@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.engine import Connection
 
 from model import Alert, AlertEvent, AlertStatus, Severity
 from rules.findings import Firing
@@ -38,6 +38,8 @@ ACTOR = "baton"
 """Who history rows written by evaluation name (people name themselves)."""
 CHUNK = 1000
 """Ids or fingerprints per `IN (...)` list: well inside both backends' parameter limits."""
+PG_BATCH = 5000
+"""Rows per JSON document on PostgreSQL (a few MB each)."""
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,9 @@ COLUMNS = tuple(ALERT.c[name] for name in (
     "resolved_at", "reopen_count", "is_stale", "digest"))
 
 
-def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start:start + CHUNK]
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 class AlertReader:
@@ -194,8 +196,8 @@ class Writes:
         return {fp: alert_id for alert_id, fp in inserted}
 
     def _update_alerts(self, connection: Connection) -> None:
-        """One executemany per set of changed columns; alerts only seen again (the bulk of
-        a quiet run) in one `UPDATE … WHERE id IN` per chunk."""
+        """One bulk UPDATE per set of changed columns; alerts only seen again (the bulk
+        of a quiet run) in one `UPDATE … WHERE id IN` per chunk."""
         seen = {"last_seen": self.now, "sources_fresh_at": self.now}
         only_seen: list[int] = []
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
@@ -206,34 +208,61 @@ class Writes:
             if values == seen:
                 only_seen.append(alert_id)
                 continue
-            groups[tuple(sorted(values))].append(
-                {"b_id": alert_id, **{f"v_{k}": v for k, v in values.items()}})
+            groups[tuple(sorted(values))].append({"id": alert_id, **values})
         for chunk in _chunks(only_seen):
             connection.execute(sa.update(ALERT).where(ALERT.c.id.in_(chunk)).values(seen))
-        for names, params in groups.items():
-            statement = sa.update(ALERT).where(ALERT.c.id == sa.bindparam("b_id")).values(
-                {name: sa.bindparam(f"v_{name}", type_=ALERT.c[name].type) for name in names})
-            connection.execute(statement, params)
+        for rows in groups.values():
+            update_rows(connection, ALERT, rows)
 
 
 def insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, Any]],
-                returning: tuple[sa.Column[Any], ...] = ()) -> CursorResult[Any]:
-    """INSERT many rows (all with the same keys) in one go. SQLite takes them as one
-    executemany. PostgreSQL takes them as one JSON document read by `json_to_recordset`:
-    psycopg re-parses the text of every multi-row VALUES batch and dumps array
-    parameters in Python (either was most of the time of opening 10k alerts), while
-    the json module encodes the whole batch in C."""
+                returning: tuple[sa.Column[Any], ...] = ()) -> list[Any]:
+    """INSERT many rows (all with the same keys); returns the `returning` values.
+
+    SQLite takes them as one executemany. PostgreSQL takes them as JSON documents read
+    by `json_to_recordset`: psycopg re-parses the text of every multi-row VALUES batch
+    and dumps array parameters in Python (either was most of the time of opening 10k
+    alerts) and pipelines an executemany row by row, while the json module encodes a
+    whole batch in C."""
     if connection.dialect.name != "postgresql":
         statement = sa.insert(table)
-        return connection.execute(statement.returning(*returning) if returning else statement,
-                                  rows)
-    names = list(rows[0])
+        if not returning:
+            connection.execute(statement, rows)
+            return []
+        return list(connection.execute(statement.returning(*returning), rows))
+    found: list[Any] = []
+    for batch in _chunks(rows, PG_BATCH):
+        source = _recordset(table, batch)
+        names = list(batch[0])
+        statement = sa.insert(table).from_select(names, sa.select(*(source.c[n] for n in names)))
+        if returning:
+            found += connection.execute(statement.returning(*returning))
+        else:
+            connection.execute(statement)
+    return found
+
+
+def update_rows(connection: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """UPDATE many rows by `id`, all setting the same columns, the same two ways."""
+    names = [name for name in rows[0] if name != "id"]
+    if connection.dialect.name != "postgresql":
+        statement = sa.update(table).where(table.c.id == sa.bindparam("b_id")).values(
+            {name: sa.bindparam(f"v_{name}", type_=table.c[name].type) for name in names})
+        connection.execute(statement, [{f"v_{k}" if k != "id" else "b_id": v
+                                        for k, v in row.items()} for row in rows])
+        return
+    for batch in _chunks(rows, PG_BATCH):
+        source = _recordset(table, batch)
+        connection.execute(sa.update(table).where(table.c.id == source.c.id).values(
+            {name: source.c[name] for name in names}))
+
+
+def _recordset(table: sa.Table, rows: Sequence[dict[str, Any]]) -> Any:
+    """`rows` as a PostgreSQL table expression typed like `table`'s columns."""
     document = json.dumps(rows, default=_utc_text)
     record = sa.func.json_to_recordset(sa.cast(sa.literal(document, sa.Text), sa.JSON))
-    source = record.table_valued(*(sa.column(n, table.c[n].type) for n in names)
-                                 ).render_derived("r", with_types=True)
-    statement = sa.insert(table).from_select(names, sa.select(*(source.c[n] for n in names)))
-    return connection.execute(statement.returning(*returning) if returning else statement)
+    return record.table_valued(*(sa.column(n, table.c[n].type) for n in rows[0])
+                               ).render_derived("r", with_types=True)
 
 
 def _utc_text(value: Any) -> str:
