@@ -73,6 +73,7 @@ class State:
 
 def load_state(session: Session, stale_sources: Iterable[str],
                last_success: dict[str, datetime | None]) -> State:
+    session.flush()
     reader = AlertReader(session.connection())
     return State(reader.unresolved(), frozenset(stale_sources), last_success, reader)
 
@@ -181,7 +182,8 @@ def _silence_note(silence: Silence) -> str:
 
 
 def apply(session: Session, steps: Iterable[Step], config: RulesConfig, now: datetime) -> None:
-    """Write the planned steps in bulk (see `rules.alertstore`); the caller commits."""
+    """Write the planned steps in bulk (see `rules.alertstore`), after whatever the session
+    still holds; the caller commits (which also expires any `Alert` objects it loaded)."""
     writes = Writes(now)
     for step in steps:
         if step.restore is not None and step.alert is not None:
@@ -190,6 +192,7 @@ def apply(session: Session, steps: Iterable[Step], config: RulesConfig, now: dat
         handler = _HANDLERS.get(step.action)
         if handler is not None:
             handler(writes, step, config)
+    session.flush()
     writes.flush(session.connection())
 
 
