@@ -7,10 +7,10 @@ only the columns its decisions need, and what only a few decisions need (the
 subjects `resolve_reason` words, the sources a stale check compares, the
 newest history row a restore or a manual resolve reads) is read on demand for
 just those alerts. `Writes` collects what `apply` decides and writes it with
-one statement per kind of change (per 5,000 rows on PostgreSQL): new alerts
-in one INSERT that returns their ids, updates grouped by the columns they set,
-history rows in one INSERT, in the order the steps were decided (so the
-newest row of an alert stays its last transition).
+one statement per kind of change: new alerts in one INSERT that returns their
+ids (COPY on PostgreSQL), updates grouped by the columns they set, history
+rows in one INSERT, in the order the steps were decided (so the newest row of
+an alert stays its last transition).
 
 `digest` fingerprints an alert's words (title, summary, subjects, evidence,
 sources, severity), so a run that finds the same thing again only moves
@@ -148,6 +148,11 @@ class Writes:
     events: list[tuple[int | str, dict[str, Any]]] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        if self.now.tzinfo is None:
+            raise ValueError(f"naive datetime {self.now.isoformat()} given; "
+                             "baton stores UTC only")
+
     def status_of(self, alert: StoredAlert) -> AlertStatus:
         """The alert's status after what this run already decided for it (a restore)."""
         return self.changes.get(alert.id, {}).get("status", alert.status)
@@ -195,9 +200,8 @@ class Writes:
     def _insert_alerts(self, connection: Connection) -> dict[str, int]:
         if not self.new:
             return {}
-        inserted = insert_rows(connection, ALERT, list(self.new.values()),
-                               (ALERT.c.id, ALERT.c.fingerprint))
-        return {fp: alert_id for alert_id, fp in inserted}
+        return dict(zip(self.new, insert_rows(connection, ALERT, list(self.new.values()),
+                                              with_ids=True), strict=True))
 
     def _update_alerts(self, connection: Connection) -> None:
         """One bulk UPDATE per set of changed columns; alerts only seen again (the bulk
@@ -220,34 +224,43 @@ class Writes:
 
 
 def insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, Any]],
-                returning: tuple[sa.Column[Any], ...] = ()) -> list[Any]:
-    """INSERT many rows (all with the same keys); returns the `returning` values.
+                with_ids: bool = False) -> list[int]:
+    """INSERT many rows (all with the same keys); returns their ids in row order if asked.
 
-    SQLite takes them as one executemany. PostgreSQL takes them as JSON documents read
-    by `json_to_recordset`: psycopg re-parses the text of every multi-row VALUES batch
-    and dumps array parameters in Python (either was most of the time of opening 10k
-    alerts) and pipelines an executemany row by row, while the json module encodes a
-    whole batch in C."""
+    SQLite takes them as one executemany with RETURNING. PostgreSQL takes them through
+    COPY, with ids drawn from the table's sequence first: psycopg re-parses the text of
+    every multi-row VALUES batch and pipelines an executemany row by row, which was most
+    of the time of opening 10k alerts. COPY bypasses the column types, so JSON columns
+    are encoded here, and timestamps are aware (`Writes` refuses a naive `now`)."""
     if connection.dialect.name != "postgresql":
-        statement = sa.insert(table)
-        if not returning:
-            connection.execute(statement, rows)
+        if not with_ids:
+            connection.execute(sa.insert(table), rows)
             return []
-        return list(connection.execute(statement.returning(*returning), rows))
-    found: list[Any] = []
-    for batch in _chunks(rows, PG_BATCH):
-        source = _recordset(table, batch)
-        names = list(batch[0])
-        statement = sa.insert(table).from_select(names, sa.select(*(source.c[n] for n in names)))
-        if returning:
-            found += connection.execute(statement.returning(*returning))
-        else:
-            connection.execute(statement)
-    return found
+        statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(connection.execute(statement, rows).scalars())
+    names = list(rows[0])
+    ids: list[int] = []
+    if with_ids:
+        ids = list(connection.execute(sa.select(sa.func.nextval(sa.func.pg_get_serial_sequence(
+            table.name, "id"))).select_from(sa.func.generate_series(1, len(rows)))).scalars())
+        names.insert(0, "id")
+    encode = [isinstance(table.c[name].type, sa.JSON) for name in names]
+    quoted = ", ".join(f'"{name}"' for name in names)
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(
+            f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        for index, row in enumerate(rows):
+            values = [ids[index], *row.values()] if with_ids else row.values()
+            copy.write_row([json.dumps(v) if json_column else v
+                            for v, json_column in zip(values, encode, strict=True)])
+    return ids
 
 
 def update_rows(connection: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """UPDATE many rows by `id`, all setting the same columns, the same two ways."""
+    """UPDATE many rows by `id`, all setting the same columns: an executemany on SQLite;
+    on PostgreSQL one `UPDATE … FROM json_to_recordset(…)` per 5,000 rows (the JSON
+    module encodes a batch in C; psycopg would pipeline an executemany row by row)."""
     names = [name for name in rows[0] if name != "id"]
     if connection.dialect.name != "postgresql":
         statement = sa.update(table).where(table.c.id == sa.bindparam("b_id")).values(
