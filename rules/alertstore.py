@@ -200,8 +200,7 @@ class Writes:
     def _insert_alerts(self, connection: Connection) -> dict[str, int]:
         if not self.new:
             return {}
-        return dict(zip(self.new, insert_rows(connection, ALERT, list(self.new.values()),
-                                              with_ids=True), strict=True))
+        return insert_rows(connection, ALERT, list(self.new.values()), key="fingerprint")
 
     def _update_alerts(self, connection: Connection) -> None:
         """One bulk UPDATE per set of changed columns; alerts only seen again (the bulk
@@ -224,8 +223,9 @@ class Writes:
 
 
 def insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, Any]],
-                with_ids: bool = False) -> list[int]:
-    """INSERT many rows (all with the same keys); returns their ids in row order if asked.
+                key: str | None = None) -> dict[Any, int]:
+    """INSERT many rows (all with the same keys); returns {row[key]: id} if `key` is given
+    (a unique column).
 
     SQLite takes them as one executemany with RETURNING. PostgreSQL takes them through
     COPY, with ids drawn from the table's sequence first: psycopg re-parses the text of
@@ -233,14 +233,14 @@ def insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, An
     of the time of opening 10k alerts. COPY bypasses the column types, so JSON columns
     are encoded here, and timestamps are aware (`Writes` refuses a naive `now`)."""
     if connection.dialect.name != "postgresql":
-        if not with_ids:
+        if key is None:
             connection.execute(sa.insert(table), rows)
-            return []
-        statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return list(connection.execute(statement, rows).scalars())
+            return {}
+        statement = sa.insert(table).returning(table.c[key], table.c.id)
+        return {row_key: row_id for row_key, row_id in connection.execute(statement, rows)}
     names = list(rows[0])
     ids: list[int] = []
-    if with_ids:
+    if key is not None:
         ids = list(connection.execute(sa.select(sa.func.nextval(sa.func.pg_get_serial_sequence(
             table.name, "id"))).select_from(sa.func.generate_series(1, len(rows)))).scalars())
         names.insert(0, "id")
@@ -251,10 +251,10 @@ def insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, An
     with driver.cursor() as cursor, cursor.copy(
             f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
         for index, row in enumerate(rows):
-            values = [ids[index], *row.values()] if with_ids else row.values()
+            values = [ids[index], *row.values()] if ids else row.values()
             copy.write_row([json.dumps(v) if json_column else v
                             for v, json_column in zip(values, encode, strict=True)])
-    return ids
+    return {row[key]: row_id for row, row_id in zip(rows, ids, strict=True)} if key else {}
 
 
 def update_rows(connection: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
