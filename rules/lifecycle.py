@@ -2,7 +2,9 @@
 
 The lifecycle is split in two so a preview can show exactly what a run
 would do: `plan` decides (pure; reads alerts, writes nothing) and `apply`
-writes the decided steps with an `AlertEvent` for each status change.
+writes the decided steps with an `AlertEvent` for each status change. Both
+work on plain rows in bulk (`rules.alertstore`), never an ORM object per
+alert: the first evaluation of an organisation opens every alert it has.
 
 Decisions, in the words of research/alerting-anchors.md §7:
 - identity is the fingerprint, so a reworded finding updates its alert;
