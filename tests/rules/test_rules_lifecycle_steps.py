@@ -358,3 +358,33 @@ def test_the_history_rows_of_new_alerts_point_at_their_own_alert(session: Sessio
     assert len(pairs) == 1200
     assert {(rule, first[status] == action) for status, rule, action in pairs} == {
         (rule, True) for rule in rules}
+
+
+AWKWARD = ["tab\there", "line\nbreak\r\n", "back\\slash \\N \\.", 'quote " and \'', "Zoë 東京 🚀",
+           "nul-free but \x01 control", "", "comma, semi; {json: [1]}"]
+
+
+@both_backends
+def test_awkward_text_is_stored_exactly_by_the_bulk_writes(session: Session) -> None:
+    """COPY (PostgreSQL) and executemany (SQLite) carry every character of titles,
+    summaries, subjects, evidence and history notes as given."""
+    batch = []
+    for i, text in enumerate(AWKWARD):
+        task = Subject("task", "asana-main", f"t-{text}", "ana@agency.example")
+        batch.append(Firing("hushed", "overdue", Severity.critical, Finding(
+            (task,), f"title {i} {text}", text, (Evidence(text, f"https://x.example/{i}", task),))))
+    run(session, batch, RULES, NOW, set(), {"asana-main": NOW})
+    for firing in batch:
+        alert = session.exec(select(Alert).where(Alert.fingerprint == firing.fingerprint)).one()
+        said = words(firing, NOW)
+        assert [getattr(alert, k) for k in said] == list(said.values())
+        event = session.exec(select(AlertEvent).where(AlertEvent.alert_id == alert.id)).one()
+        assert event.note == SILENCE_NOTE
+
+
+@both_backends
+def test_apply_refuses_a_naive_now(session: Session) -> None:
+    steps = lifecycle.plan(lifecycle.load_state(session, (), {}), synthetic_firings(1),
+                           RULES, NOW, reason)
+    with pytest.raises(ValueError, match="naive datetime"):
+        lifecycle.apply(session, steps, RULES, NOW.replace(tzinfo=None))
