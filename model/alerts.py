@@ -46,6 +46,8 @@ class Alert(SQLModel, table=True):
     resolved_at: datetime | None = utc_field()
     reopen_count: int = 0
     sources_fresh_at: datetime | None = utc_field()
+    digest: str | None = Field(default=None, max_length=32)
+    """A hash of the alert's words, so evaluation rewrites them only when they change."""
 
 
 class AlertEvent(SQLModel, table=True):

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from model import Alert, RecordState, Task
+from model import RecordState, Task
 from rules import lifecycle
 from rules.config import RulesConfig, Scope
 from rules.findings import Finding, Firing
@@ -81,12 +81,12 @@ def _projects(view: ModelView, finding: Finding) -> set[str]:
 
 
 def resolve_reason(view: ModelView, config: RulesConfig, now: datetime
-                   ) -> Callable[[Alert], str]:
+                   ) -> Callable[[lifecycle.StoredAlert], str]:
     """Say why an alert stopped firing: in its kind's words where the kind has them
     (what a kickoff search found), else its record went away or got done, else plain."""
     explain = _kind_reasons(view, config, now)
 
-    def reason(alert: Alert) -> str:
+    def reason(alert: lifecycle.StoredAlert) -> str:
         told = explain(alert)
         if told:
             return told
@@ -108,13 +108,13 @@ def resolve_reason(view: ModelView, config: RulesConfig, now: datetime
 
 
 def _kind_reasons(view: ModelView, config: RulesConfig, now: datetime
-                  ) -> Callable[[Alert], str | None]:
+                  ) -> Callable[[lifecycle.StoredAlert], str | None]:
     """A kind may define `quiet_reasons(view, params, now)`, returning a function from an
     alert's subjects to why it is quiet; it is built once per rule, on first use."""
     rules = {rule.id: rule for rule in config.rules}
     built: dict[str, Callable[[list[dict[str, Any]]], str | None] | None] = {}
 
-    def explain(alert: Alert) -> str | None:
+    def explain(alert: lifecycle.StoredAlert) -> str | None:
         if alert.rule not in built:
             rule = rules.get(alert.rule)
             factory = getattr(kind_module(rule.kind), "quiet_reasons", None) if rule else None

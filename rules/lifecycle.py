@@ -2,7 +2,9 @@
 
 The lifecycle is split in two so a preview can show exactly what a run
 would do: `plan` decides (pure; reads alerts, writes nothing) and `apply`
-writes the decided steps with an `AlertEvent` for each status change.
+writes the decided steps with an `AlertEvent` for each status change. Both
+work on plain rows in bulk (`rules.alertstore`), never an ORM object per
+alert: the first evaluation of an organisation opens every alert it has.
 
 Decisions, in the words of research/alerting-anchors.md §7:
 - identity is the fingerprint, so a reworded finding updates its alert;
@@ -30,14 +32,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from model import Alert, AlertEvent, AlertStatus
+from rules.alertstore import ACTOR, AlertReader, StoredAlert, Writes
 from rules.config import RulesConfig, Silence
 from rules.findings import Firing
 
-ACTOR = "baton"
 ACTIVE = (AlertStatus.open, AlertStatus.acked, AlertStatus.snoozed, AlertStatus.silenced)
 UNLISTED = (AlertStatus.pending, AlertStatus.retired)
 """Statuses nobody is shown unless they ask for them by name."""
@@ -50,7 +51,7 @@ class Step:
     action: str
     fingerprint: str
     firing: Firing | None = None
-    alert: Alert | None = None
+    alert: StoredAlert | None = None
     note: str = ""
     restore: AlertStatus | None = None
     """A retired alert whose rule is back: `apply` first returns it to this status."""
@@ -63,61 +64,65 @@ class Step:
 
 @dataclass(frozen=True)
 class State:
-    """What plan reads besides findings: stored alerts and source freshness."""
+    """What plan reads besides findings: the alerts a run may change (every one not
+    resolved, by fingerprint), source freshness, and a reader for the rest on demand."""
 
-    alerts: dict[str, Alert]
-    latest: dict[int, AlertEvent]
+    alerts: dict[str, StoredAlert]
     stale_sources: frozenset[str]
     last_success: dict[str, datetime | None]
+    reader: AlertReader
 
 
 def load_state(session: Session, stale_sources: Iterable[str],
                last_success: dict[str, datetime | None]) -> State:
-    alerts = {a.fingerprint: a for a in session.exec(select(Alert)).all()}
-    newest = select(func.max(AlertEvent.id)).group_by(col(AlertEvent.alert_id))
-    latest = {e.alert_id: e for e in
-              session.exec(select(AlertEvent).where(col(AlertEvent.id).in_(newest))).all()}
-    return State(alerts, latest, frozenset(stale_sources), last_success)
+    session.flush()
+    reader = AlertReader(session.connection())
+    return State(reader.unresolved(), frozenset(stale_sources), last_success, reader)
 
 
 def plan(state: State, firings: Iterable[Firing], config: RulesConfig, now: datetime,
-         resolve_reason: Callable[[Alert], str]) -> list[Step]:
+         resolve_reason: Callable[[StoredAlert], str]) -> list[Step]:
     """Decide what happens to every firing and every stored alert; writes nothing."""
-    steps: list[Step] = []
-    seen: set[str] = set()
+    unique: dict[str, Firing] = {}
     for firing in firings:
-        if firing.fingerprint in seen:
-            continue
-        seen.add(firing.fingerprint)
-        alert = state.alerts.get(firing.fingerprint)
-        restore = _restore_to(state, alert)
-        step = _for_firing(state, firing, alert, restore, config, now)
-        steps.append(replace(step, restore=restore))
+        unique.setdefault(firing.fingerprint, firing)
+    found = state.reader.resolved([fp for fp in unique if fp not in state.alerts])
+    found.update(state.alerts)
     rule_ids = {rule.id for rule in config.rules}
+    quiet = [alert for fp, alert in sorted(state.alerts.items())
+             if fp not in unique and alert.rule in rule_ids]
+    state.reader.detail([*quiet, *(a for fp, a in found.items() if fp in unique and a.status in
+                                   (AlertStatus.resolved, AlertStatus.retired))])
+    steps: list[Step] = []
+    for fp, firing in unique.items():
+        alert = found.get(fp)
+        restore = _restore_to(alert)
+        step = _for_firing(state, firing, alert, restore, config, now)
+        steps.append(replace(step, restore=restore) if restore else step)
     for fingerprint, alert in sorted(state.alerts.items()):
-        if fingerprint in seen or alert.status is AlertStatus.resolved:
+        if fingerprint in unique or alert.status is AlertStatus.resolved:
             continue
         if alert.rule not in rule_ids:
             if alert.status is not AlertStatus.retired:
                 steps.append(Step("retire", fingerprint, None, alert,
                                   f'rule "{alert.rule}" is no longer configured'))
             continue
-        restore = _restore_to(state, alert)
+        restore = _restore_to(alert)
         step = _for_quiet_alert(state, alert, restore or alert.status, resolve_reason)
-        steps.append(replace(step, restore=restore))
+        steps.append(replace(step, restore=restore) if restore else step)
     return steps
 
 
-def _restore_to(state: State, alert: Alert | None) -> AlertStatus | None:
+def _restore_to(alert: StoredAlert | None) -> AlertStatus | None:
     """The status a retired alert had before its rule went away (its retire event says)."""
     if alert is None or alert.status is not AlertStatus.retired:
         return None
-    event = state.latest.get(alert.id or -1)
+    event = alert.latest
     before = event.from_status if event is not None and event.action == "retire" else None
     return before or AlertStatus.open
 
 
-def _for_firing(state: State, firing: Firing, alert: Alert | None,
+def _for_firing(state: State, firing: Firing, alert: StoredAlert | None,
                 restore: AlertStatus | None, config: RulesConfig, now: datetime) -> Step:
     fp = firing.fingerprint
     status = restore or (alert.status if alert is not None else None)
@@ -153,8 +158,8 @@ def _for_firing(state: State, firing: Firing, alert: Alert | None,
     return Step("keep", fp, firing, alert)
 
 
-def _for_quiet_alert(state: State, alert: Alert, status: AlertStatus,
-                     resolve_reason: Callable[[Alert], str]) -> Step:
+def _for_quiet_alert(state: State, alert: StoredAlert, status: AlertStatus,
+                     resolve_reason: Callable[[StoredAlert], str]) -> Step:
     fp = alert.fingerprint
     stale = sorted(set(alert.sources) & state.stale_sources)
     if stale:
@@ -164,9 +169,9 @@ def _for_quiet_alert(state: State, alert: Alert, status: AlertStatus,
     return Step("resolve", fp, None, alert, resolve_reason(alert))
 
 
-def _false_regression(state: State, alert: Alert) -> bool:
+def _false_regression(state: State, alert: StoredAlert) -> bool:
     """A manual resolve holds until data newer than it arrives (Sentry #30371's lesson)."""
-    event = state.latest.get(alert.id or -1)
+    event = alert.latest
     if event is None or event.action != "resolve" or event.actor == ACTOR:
         return False
     resolved = alert.resolved_at
@@ -179,142 +184,126 @@ def _silence_note(silence: Silence) -> str:
 
 
 def apply(session: Session, steps: Iterable[Step], config: RulesConfig, now: datetime) -> None:
-    """Write the planned steps; the caller commits."""
+    """Write the planned steps in bulk (see `rules.alertstore`), after whatever the session
+    still holds; the caller commits (which also expires any `Alert` objects it loaded)."""
+    writes = Writes(now)
     for step in steps:
         if step.restore is not None and step.alert is not None:
-            transition(session, step.alert, step.restore, "restore", now,
-                       note=f'rule "{step.alert.rule}" is configured again')
+            _transition(writes, step.alert, step.restore, "restore",
+                        f'rule "{step.alert.rule}" is configured again')
         handler = _HANDLERS.get(step.action)
         if handler is not None:
-            handler(session, step, config, now)
-
-
-def _new_alert(session: Session, step: Step, status: AlertStatus, now: datetime) -> Alert:
-    assert step.firing is not None
-    alert = Alert(rule=step.firing.rule, kind=step.firing.kind, fingerprint=step.fingerprint,
-                  severity=step.firing.severity, title="", status=status, first_seen=now,
-                  last_seen=now)
-    _annotate(alert, step.firing, now)
-    session.add(alert)
+            handler(writes, step, config)
     session.flush()
-    return alert
+    writes.flush(session.connection())
 
 
-def _annotate(alert: Alert, firing: Firing, now: datetime) -> None:
-    finding = firing.finding
-    alert.severity, alert.title, alert.summary = firing.severity, finding.title, finding.summary
-    alert.subjects = [s.to_dict() for s in finding.subjects]
-    alert.evidence = [e.to_dict() for e in finding.evidence]
-    alert.sources = sorted(finding.sources)
-    alert.last_seen, alert.sources_fresh_at, alert.is_stale = now, now, False
+def _transition(writes: Writes, alert: StoredAlert, to: AlertStatus, action: str,
+                note: str | None = None) -> None:
+    writes.event(alert, action, writes.status_of(alert), to, note)
+    writes.set(alert, status=to)
 
 
-def transition(session: Session, alert: Alert, to: AlertStatus, action: str, now: datetime,
-               actor: str = ACTOR, note: str | None = None) -> None:
-    """Change status and record who, when and why in one place."""
-    session.add(AlertEvent(alert_id=alert.id, at=now, actor=actor, action=action,
-                           from_status=alert.status, to_status=to, note=note or None))
-    alert.status = to
-    session.add(alert)
+def _open(writes: Writes, step: Step, config: RulesConfig) -> None:
+    assert step.firing is not None
+    writes.create(step.firing, AlertStatus.open)
+    writes.event(step.fingerprint, "open", None, AlertStatus.open, step.note)
 
 
-def _open(session: Session, step: Step, config: RulesConfig, now: datetime) -> None:
-    alert = _new_alert(session, step, AlertStatus.open, now)
-    session.add(AlertEvent(alert_id=alert.id, at=now, actor=ACTOR, action="open",
-                           to_status=AlertStatus.open, note=step.note or None))
-
-
-def _pending(session: Session, step: Step, config: RulesConfig, now: datetime) -> None:
+def _pending(writes: Writes, step: Step, config: RulesConfig) -> None:
     assert step.firing is not None
     rule = config.rule(step.firing.rule)
     wait = rule.min_duration if rule is not None else None
     note = f"waiting {wait} before opening (min_duration_minutes)"
+    until = writes.now + wait if wait else writes.now
     if step.alert is None:
-        alert = _new_alert(session, step, AlertStatus.pending, now)
-        session.add(AlertEvent(alert_id=alert.id, at=now, actor=ACTOR, action="pending",
-                               to_status=AlertStatus.pending, note=note))
-    else:
-        alert = step.alert
-        _annotate(alert, step.firing, now)
-        transition(session, alert, AlertStatus.pending, "pending", now, note=note)
-    alert.snoozed_until = now + wait if wait else now
-
-
-def _silence(session: Session, step: Step, config: RulesConfig, now: datetime) -> None:
-    if step.alert is None:
-        alert = _new_alert(session, step, AlertStatus.silenced, now)
-        session.add(AlertEvent(alert_id=alert.id, at=now, actor=ACTOR, action="silence",
-                               to_status=AlertStatus.silenced, note=step.note))
+        writes.create(step.firing, AlertStatus.pending, until)
+        writes.event(step.fingerprint, "pending", None, AlertStatus.pending, note)
         return
+    writes.annotate(step.alert, step.firing)
+    _transition(writes, step.alert, AlertStatus.pending, "pending", note)
+    writes.set(step.alert, snoozed_until=until)
+
+
+def _silence(writes: Writes, step: Step, config: RulesConfig) -> None:
     assert step.firing is not None
-    _annotate(step.alert, step.firing, now)
-    transition(session, step.alert, AlertStatus.silenced, "silence", now, note=step.note)
+    if step.alert is None:
+        writes.create(step.firing, AlertStatus.silenced)
+        writes.event(step.fingerprint, "silence", None, AlertStatus.silenced, step.note)
+        return
+    writes.annotate(step.alert, step.firing)
+    _transition(writes, step.alert, AlertStatus.silenced, "silence", step.note)
 
 
-def _keep(session: Session, step: Step, config: RulesConfig, now: datetime) -> None:
+def _keep(writes: Writes, step: Step, config: RulesConfig) -> None:
     alert = step.alert
-    if alert is not None and step.firing is not None:
-        if alert.is_stale:
-            session.add(AlertEvent(alert_id=alert.id, at=now, actor=ACTOR, action="fresh",
-                                   from_status=alert.status, to_status=alert.status,
-                                   note="its sources are fresh again"))
-        _annotate(alert, step.firing, now)
-        session.add(alert)
+    assert alert is not None and step.firing is not None
+    if alert.is_stale:
+        status = writes.status_of(alert)
+        writes.event(alert, "fresh", status, status, "its sources are fresh again")
+    writes.annotate(alert, step.firing)
 
 
-def _to_open(action: str) -> Callable[[Session, Step, RulesConfig, datetime], None]:
-    def handler(session: Session, step: Step, config: RulesConfig, now: datetime) -> None:
+def _to_open(action: str) -> Callable[[Writes, Step, RulesConfig], None]:
+    def handler(writes: Writes, step: Step, config: RulesConfig) -> None:
         alert = step.alert
         assert alert is not None and step.firing is not None
         if action == "reopen":
-            alert.reopen_count += 1
-            alert.resolved_at = None
-        alert.snoozed_until = None
-        _annotate(alert, step.firing, now)
-        transition(session, alert, AlertStatus.open, action, now, note=step.note)
+            writes.set(alert, reopen_count=alert.reopen_count + 1, resolved_at=None)
+        writes.set(alert, snoozed_until=None)
+        writes.annotate(alert, step.firing)
+        _transition(writes, alert, AlertStatus.open, action, step.note)
     return handler
 
 
-def _stale(session: Session, step: Step, config: RulesConfig, now: datetime) -> None:
+def _stale(writes: Writes, step: Step, config: RulesConfig) -> None:
     alert = step.alert
     if alert is not None and not alert.is_stale:
-        alert.is_stale = True
-        session.add(alert)
-        session.add(AlertEvent(alert_id=alert.id, at=now, actor=ACTOR, action="stale",
-                               from_status=alert.status, to_status=alert.status, note=step.note))
+        status = writes.status_of(alert)
+        writes.set(alert, is_stale=True)
+        writes.event(alert, "stale", status, status, step.note)
 
 
-def _resolve(session: Session, step: Step, config: RulesConfig, now: datetime) -> None:
+def _resolve(writes: Writes, step: Step, config: RulesConfig) -> None:
     alert = step.alert
     assert alert is not None
-    alert.resolved_at, alert.snoozed_until, alert.is_stale = now, None, False
-    transition(session, alert, AlertStatus.resolved, "resolve", now, note=step.note)
+    writes.set(alert, resolved_at=writes.now, snoozed_until=None, is_stale=False)
+    _transition(writes, alert, AlertStatus.resolved, "resolve", step.note)
 
 
-def _drop_pending(session: Session, step: Step, config: RulesConfig, now: datetime) -> None:
+def _drop_pending(writes: Writes, step: Step, config: RulesConfig) -> None:
     """A pending alert that stops firing was never shown: forget it, or go back to resolved."""
     alert = step.alert
     assert alert is not None
     if alert.resolved_at is None:
-        session.delete(alert)
+        writes.delete(alert)
         return
-    alert.snoozed_until = None
-    transition(session, alert, AlertStatus.resolved, "pending_cleared", now, note=step.note)
+    writes.set(alert, snoozed_until=None)
+    _transition(writes, alert, AlertStatus.resolved, "pending_cleared", step.note)
 
 
-def _retire(session: Session, step: Step, config: RulesConfig, now: datetime) -> None:
+def _retire(writes: Writes, step: Step, config: RulesConfig) -> None:
     """Put aside as it is (snooze, stale mark and all) so a restored rule finds it again."""
     assert step.alert is not None
-    transition(session, step.alert, AlertStatus.retired, "retire", now, note=step.note)
+    _transition(writes, step.alert, AlertStatus.retired, "retire", step.note)
 
 
-_HANDLERS: dict[str, Callable[[Session, Step, RulesConfig, datetime], None]] = {
+_HANDLERS: dict[str, Callable[[Writes, Step, RulesConfig], None]] = {
     "open": _open, "pending": _pending, "silence": _silence, "keep": _keep,
     "confirm": _to_open("open"), "reopen": _to_open("reopen"),
     "unsnooze": _to_open("unsnooze"), "unsilence": _to_open("unsilence"),
     "stale": _stale, "resolve": _resolve, "drop_pending": _drop_pending, "retire": _retire,
 }
 """`held` has no handler: the finding is left exactly as stored."""
+
+
+def transition(session: Session, alert: Alert, to: AlertStatus, action: str, now: datetime,
+               actor: str = ACTOR, note: str | None = None) -> None:
+    """A person's change of status, recorded with who, when and why."""
+    session.add(AlertEvent(alert_id=alert.id, at=now, actor=actor, action=action,
+                           from_status=alert.status, to_status=to, note=note or None))
+    alert.status = to
+    session.add(alert)
 
 
 class TransitionError(ValueError):
