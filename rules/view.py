@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from model import (
     Account,
@@ -48,6 +48,7 @@ from model import (
     TaskAssignee,
     TaskDependency,
 )
+from rules import rows
 from rules.containers import contain
 from rules.timeutil import Interval, event_interval, is_all_day, zone
 
@@ -138,22 +139,16 @@ class ModelView:
 
     @classmethod
     def load(cls, session: Session, context: RulesContext) -> ModelView:
-        """Read every live row once; the rows are detached so later commits can't expire them."""
-        def rows(model: Any, *, tombstones: bool = False) -> list[Any]:
-            statement = select(model)
-            if hasattr(model, "state") and not tombstones:
-                statement = statement.where(col(model.state) != RecordState.deleted)
-            found = list(session.exec(statement).all())
-            for row in found:
-                session.expunge(row)
-            return found
-
+        """Read every live row once, as plain rows (`rules.rows`): columns, never `raw`."""
         return cls.build(
-            context, people=rows(Person), tasks=rows(Task), assignees=rows(TaskAssignee),
-            dependencies=rows(TaskDependency), events=rows(Event), attendees=rows(EventAttendee),
-            projects=rows(Project, tombstones=True), accounts=rows(Account), contacts=rows(Contact),
-            deals=rows(Deal), identities=rows(Identity), links=rows(Link),
-            source_states=rows(SourceState))
+            context, people=rows.load(session, Person), tasks=rows.load(session, Task),
+            assignees=rows.load_children(session, TaskAssignee, Task, "task_id"),
+            dependencies=rows.load(session, TaskDependency), events=rows.load(session, Event),
+            attendees=rows.load_children(session, EventAttendee, Event, "event_id"),
+            projects=rows.load(session, Project, live=False),
+            accounts=rows.load(session, Account), contacts=rows.load(session, Contact),
+            deals=rows.load(session, Deal), identities=rows.load(session, Identity),
+            links=rows.load(session, Link), source_states=rows.load(session, SourceState))
 
     @classmethod
     def build(cls, context: RulesContext, *, people: Iterable[Person] = (),
@@ -164,14 +159,22 @@ class ModelView:
               deals: Iterable[Deal] = (), identities: Iterable[Identity] = (),
               links: Iterable[Link] = (), source_states: Iterable[SourceState] = ()
               ) -> ModelView:
-        """Index plain model objects (as loaded, or as built by tests).
+        """Index the rows (as loaded, or model objects as tests build them: they become
+        plain rows first, so kinds see one type per table).
 
         The view owns the rows it is given: a task's `state` is set to its effective
         state (see the module doc). `projects` may include tombstones; they only
         tell which containers are gone."""
+        people, tasks = rows.as_rows(Person, people), rows.as_rows(Task, tasks)
+        assignees = rows.as_rows(TaskAssignee, assignees)
+        dependencies = rows.as_rows(TaskDependency, dependencies)
+        events, attendees = rows.as_rows(Event, events), rows.as_rows(EventAttendee, attendees)
+        projects, accounts = rows.as_rows(Project, projects), rows.as_rows(Account, accounts)
+        contacts, deals = rows.as_rows(Contact, contacts), rows.as_rows(Deal, deals)
+        identities, links = rows.as_rows(Identity, identities), rows.as_rows(Link, links)
+        source_states = rows.as_rows(SourceState, source_states)
         default_tz = zone(context.default_timezone)
         infos = _people(people, context, default_tz)
-        projects = list(projects)
         live_tasks = [t for t in tasks if t.state is not RecordState.deleted]
         tasks_by_key = {(t.source, t.external_id): t for t in live_tasks}
         live_tasks, archived_in = contain(live_tasks, tasks_by_key, projects)

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from model import Link, Project, RecordState, Task
 from rules.findings import Finding
 from rules.records import is_done_task, name_of, record_evidence, record_subject
+from rules.rows import TaskRow
 from rules.timeutil import due_day
 from rules.view import ModelView
 
@@ -72,7 +73,7 @@ def _disagreements(view: ModelView, a: Task | Project, b: Task | Project, params
 
 
 def _is_done(record: Task | Project) -> bool:
-    if isinstance(record, Task):
+    if isinstance(record, TaskRow):
         return is_done_task(record)
     return record.state in (RecordState.completed, RecordState.archived)
 
@@ -86,7 +87,7 @@ def _status(record: Task | Project) -> str:
 
 
 def _due(view: ModelView, record: Task | Project) -> date | None:
-    if isinstance(record, Task):
+    if isinstance(record, TaskRow):
         return due_day(record.due_on, record.due_at, view.task_tz(record))
     return record.due_on
 

@@ -23,9 +23,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from model import Deal, Event, Identity, RecordState, SyncedRecord, Task
+from model import Event, Identity, RecordState, SyncedRecord
 from rules.findings import Evidence, Finding, Subject
 from rules.records import is_open_task, local, name_of, record_evidence
+from rules.rows import DealRow, EventRow, TaskRow
 from rules.view import ModelView
 
 Owner = tuple[str, ...]
@@ -122,10 +123,10 @@ def _owner_label(view: ModelView, owner: Subject) -> str:
 
 
 def _describe(kind: str, record: SyncedRecord, view: ModelView, now: datetime) -> str:
-    if isinstance(record, Task):
+    if isinstance(record, TaskRow):
         return f"task {name_of(record)} in {record.source}"
-    if isinstance(record, Deal):
+    if isinstance(record, DealRow):
         return f"deal {name_of(record)} ({record.stage or 'open'})"
-    if isinstance(record, Event) and record.start_at is not None:
+    if isinstance(record, EventRow) and record.start_at is not None:
         return f"meeting {name_of(record)} {local(record.start_at, view.default_tz)}"
     return f"{kind} {name_of(record)}"
